@@ -1,0 +1,31 @@
+// One table of storage failures. Adapters translate CouchDB/PouchDB errors into these kinds;
+// the HTTP layer maps kinds to status codes in one place (src/http/error-handler.ts).
+// Messages are sentences for people and never carry URLs with credentials.
+
+export type StoreErrorKind =
+  /** No zergling with that id (never existed, or deleted). */
+  | 'not_found'
+  /** The write kept losing the revision race after every retry; nothing was applied. */
+  | 'conflict'
+  /** CouchDB did not answer, answered 5xx, or timed out. Safe to retry later. */
+  | 'unavailable'
+  /** The database does not exist: `overmind bootstrap` has not run. */
+  | 'missing_database'
+  /** CouchDB rejected the credentials, or the user may not use the database. */
+  | 'unauthorized'
+  /** A list cursor that this service did not hand out. */
+  | 'invalid_cursor'
+
+export class StoreError extends Error {
+  readonly kind: StoreErrorKind
+
+  constructor (kind: StoreErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StoreError'
+    this.kind = kind
+  }
+}
+
+export function isStoreError (error: unknown, kind?: StoreErrorKind): error is StoreError {
+  return error instanceof StoreError && (kind === undefined || error.kind === kind)
+}
