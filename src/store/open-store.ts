@@ -1,0 +1,23 @@
+// Picks the store the configuration asks for: CouchDB when one is configured, else the embedded
+// PouchDB under the data directory (the quick start's default).
+import type { StoreConfig } from '../config.js'
+import { createCouchStore } from './couch-store.js'
+import { createPouchStore } from './pouch-store.js'
+import type { ZerglingStore } from './zergling-store.js'
+
+/** The slice of a pino logger this needs. */
+export interface StoreLogger {
+  info (object: Record<string, unknown>, message: string): void
+}
+
+export async function openStore (config: StoreConfig, logger?: StoreLogger): Promise<ZerglingStore> {
+  if (config.kind === 'couchdb') {
+    const { url, database, username, requestTimeoutMs } = config.couch
+    // `url` never holds credentials (config.ts strips them), so it may be logged as it is.
+    logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs }, 'using CouchDB')
+    return createCouchStore({ couch: config.couch })
+  }
+  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database })
+  logger?.info({ store: 'embedded', dataDir: config.dataDir, database: config.database }, 'using the embedded store')
+  return store
+}

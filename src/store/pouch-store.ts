@@ -1,0 +1,62 @@
+// The embedded store: PouchDB on leveldb under the data directory, so the quick start needs no
+// CouchDB. Same documents, same conflict loop (PouchDB answers 409 like CouchDB does); there is
+// no bootstrap for it, so it creates its own database.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import PouchDB from 'pouchdb'
+import { createDocumentStore, type DocumentBackend, type DocumentStoreOptions } from './document-store.js'
+import { StoreError } from './store-error.js'
+import type { ZerglingDocument } from './zergling-document.js'
+import type { ZerglingStore } from './zergling-store.js'
+
+export interface PouchStoreOptions extends DocumentStoreOptions {
+  dataDir: string
+  database: string
+}
+
+export async function createPouchStore ({ dataDir, database, ...options }: PouchStoreOptions): Promise<ZerglingStore> {
+  await mkdir(dataDir, { recursive: true })
+  const db = new PouchDB<Omit<ZerglingDocument, '_id' | '_rev'>>(join(dataDir, database))
+  // Opening is lazy in PouchDB: fail here, with a clear error, if the directory is unusable.
+  await translate(db.info(), 'open')
+  let open = true
+
+  const backend: DocumentBackend = {
+    kind: 'embedded',
+    getDocument: async (id) => await translate(db.get(id), 'read'),
+    putDocument: async (doc) => (await translate(db.put(doc), 'write')).rev,
+    deleteDocument: async (id, rev) => { await translate(db.remove(id, rev), 'delete') },
+    allDocs: async (startkey, limit) => {
+      const range = startkey === undefined ? {} : { startkey }
+      const result = await translate(db.allDocs({ include_docs: true, limit, ...range }), 'list')
+      return result.rows.map((row) => ({ id: row.id, doc: row.doc }))
+    },
+    check: async () => open
+      ? { ok: true }
+      : { ok: false, kind: 'unavailable', reason: 'The embedded store is closed.' },
+    close: async () => {
+      if (!open) return
+      open = false
+      try {
+        await db.close()
+      } catch (error) {
+        // Instances on the same directory in one process share the leveldb handle (PouchDB keeps
+        // one per path): when another one closed it first, there is nothing left to release.
+        if ((error as { status?: number }).status !== 412) throw error
+      }
+    }
+  }
+  return createDocumentStore(backend, options)
+}
+
+/** PouchDB errors carry CouchDB's status and name; 404 and 409 mean what they mean there. */
+async function translate<T> (operation: Promise<T>, action: string): Promise<T> {
+  try {
+    return await operation
+  } catch (error) {
+    const status = (error as { status?: number }).status
+    if (status === 404) throw new StoreError('not_found', 'There is no zergling with this id.')
+    if (status === 409) throw new StoreError('conflict', 'The zergling was changed by another writer.')
+    throw new StoreError('unavailable', `The embedded store could not ${action}: ${(error as Error).message}`, { cause: error })
+  }
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import PouchDB from 'pouchdb'
+import { spawnZergling } from '../../src/domain/index.js'
+import { createPouchStore } from '../../src/store/pouch-store.js'
+import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
+
+const root = await mkdtemp(join(tmpdir(), 'overmind-pouch-'))
+after(async () => { await rm(root, { recursive: true, force: true }) })
+
+async function createFixture (): Promise<StoreFixture> {
+  const dataDir = await mkdtemp(join(root, 'store-'))
+  const database = 'zerglings'
+  const stores: ZerglingStore[] = []
+  // Shares the leveldb handle with the stores (PouchDB keeps one per path in a process).
+  const raw = new PouchDB(join(dataDir, database))
+  return {
+    async open () {
+      const store = await createPouchStore({ dataDir, database })
+      stores.push(store)
+      return store
+    },
+    async putRaw (doc) { await raw.put(doc) },
+    async getRaw (id) { return await raw.get(id) as unknown as Record<string, unknown> },
+    async destroy () {
+      for (const store of stores) await store.close()
+      await raw.close().catch(() => {})
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  }
+}
+
+zerglingStoreContract('the embedded PouchDB store', createFixture)
+
+describe('the embedded PouchDB store', () => {
+  it('when the data directory does not exist, then it is created and the store works', async () => {
+    const dataDir = join(root, 'missing', 'nested')
+    const store = await createPouchStore({ dataDir, database: 'zerglings' })
+    try {
+      assert.ok((await stat(dataDir)).isDirectory())
+      const id = randomUUID()
+      await store.create(spawnZergling(id))
+      assert.equal((await store.get(id)).id, id)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('when the store is closed and opened again, then the zerglings are still there', async () => {
+    const dataDir = await mkdtemp(join(root, 'reopen-'))
+    const id = randomUUID()
+    const first = await createPouchStore({ dataDir, database: 'zerglings' })
+    await first.create(spawnZergling(id))
+    await first.close()
+    const second = await createPouchStore({ dataDir, database: 'zerglings' })
+    try {
+      assert.equal((await second.get(id)).id, id)
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('when the store is closed, then check says unavailable without throwing', async () => {
+    const store = await createPouchStore({ dataDir: await mkdtemp(join(root, 'closed-')), database: 'zerglings' })
+    await store.close()
+    const status = await store.check()
+    assert.equal(status.ok, false)
+    assert.equal(status.ok === false && status.kind, 'unavailable')
+  })
+})
