@@ -1,0 +1,51 @@
+// `overmind serve`: run the HTTP service until SIGTERM or SIGINT.
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig } from '../config.js'
+import { startServer } from '../http/server.js'
+import { openStore } from '../store/open-store.js'
+
+const HELP = `usage: overmind serve [--http.addr HOST:PORT]
+
+Runs the zergling HTTP API. With COUCHDB_URL or COUCHDB_SERVICE_HOST set it uses that CouchDB
+(the database must exist: run \`overmind bootstrap\` first); otherwise an embedded store under
+OVERMIND_DATA_DIR (default ./data).
+
+options:
+  --http.addr HOST:PORT   listen address (default OVERMIND_HTTP_ADDR or 0.0.0.0:8080)
+  -h, --help              this text
+
+exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or configuration`
+
+export async function cli (args: string[]): Promise<number> {
+  let values: { 'http.addr'?: string, help?: boolean }
+  try {
+    // The original (Go) spelled the flag with one dash: -http.addr=:8080
+    const normalised = args.map((arg) => arg.replace(/^-http\.addr/, '--http.addr'))
+    values = parseArgs({ args: normalised, options: { 'http.addr': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values
+  } catch (error) {
+    process.stderr.write(`overmind serve: ${(error as Error).message}\n\n${HELP}\n`)
+    return 2
+  }
+  if (values.help === true) {
+    process.stdout.write(HELP + '\n')
+    return 0
+  }
+  let config
+  try {
+    config = loadConfig(process.env, { httpAddr: values['http.addr'] })
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`overmind serve: ${error.message}\n`)
+      return 2
+    }
+    throw error
+  }
+  const storeConfig = config.store
+  const server = await startServer({ config, openStore: async () => await openStore(storeConfig) })
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => { server.shutdown(signal).then(resolve, resolve) }
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
+  return 0
+}

@@ -1,0 +1,60 @@
+// The overmind HTTP app as a Fastify plugin, plus createApp() which builds a Fastify instance
+// around it with the server options the API relies on. Tests call createApp() and `inject`;
+// src/http/server.ts adds the process work (listen, signals, graceful close).
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { ZerglingStore } from '../store/zergling-store.js'
+import { packageVersion } from '../version.js'
+import { acceptAnyContentType, BODY_LIMIT_BYTES } from './any-content-type.js'
+import { installErrorHandlers } from './error-handler.js'
+import metricsPlugin, { type OvermindMetrics } from './metrics.js'
+import healthRoutes from './routes/health.js'
+import zerglingRoutes from './routes/zerglings.js'
+import storePlugin from './store-plugin.js'
+
+export interface AppOptions {
+  store: ZerglingStore
+  metrics?: OvermindMetrics
+  /** True once shutdown has begun (readiness then fails). */
+  isDraining?: () => boolean
+}
+
+export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
+  acceptAnyContentType(fastify)
+  installErrorHandlers(fastify)
+  await fastify.register(metricsPlugin, { metrics: options.metrics })
+  await fastify.register(storePlugin, { store: options.store })
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'overmind',
+        version: packageVersion,
+        description: 'Spawn zerglings and steer them with L, R and M commands. CouchDB is the brain.'
+      },
+      tags: [{ name: 'zerglings' }, { name: 'health' }]
+    }
+  })
+  await fastify.register(healthRoutes, { isDraining: options.isDraining })
+  await fastify.register(zerglingRoutes)
+  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
+}
+
+export type CreateAppOptions = AppOptions & Pick<FastifyServerOptions, 'logger' | 'loggerInstance'>
+
+export async function createApp (options: CreateAppOptions): Promise<FastifyInstance> {
+  const { logger, loggerInstance, ...appOptions } = options
+  const fastify = Fastify({
+    logger: loggerInstance === undefined ? (logger ?? false) : undefined,
+    loggerInstance,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Keep-alive clients are told to go elsewhere while the server closes (graceful shutdown).
+    return503OnClosing: true
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  await fastify.register(overmindApp, appOptions)
+  return fastify
+}

@@ -1,0 +1,66 @@
+// One place maps every failure to a status and a `{"error","reason"}` body. Clients never see a
+// stack trace, an internal URL or a credential: 5xx reasons are written here, not passed through.
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { DomainError } from '../domain/domain-error.js'
+import { StoreError, type StoreErrorKind } from '../store/store-error.js'
+import { ApiError, zerglingNotFound } from './api-error.js'
+
+/** Seconds a client should wait before retrying when the brain is unreachable. */
+export const RETRY_AFTER_SECONDS = 1
+
+export interface ErrorResponse {
+  statusCode: number
+  body: { error: string, reason: string }
+  headers: Record<string, string>
+}
+
+const UNAVAILABLE = { 'retry-after': String(RETRY_AFTER_SECONDS) }
+
+const STORE_ERRORS: Record<StoreErrorKind, (error: StoreError) => ErrorResponse> = {
+  not_found: () => fromApiError(zerglingNotFound()),
+  invalid_cursor: () => ({ statusCode: 400, body: { error: 'invalid_cursor', reason: 'The cursor is not one this service handed out: pass back the `next` value of a previous page, unchanged.' }, headers: {} }),
+  conflict: () => ({ statusCode: 503, body: { error: 'busy', reason: 'Too many commands reached this zergling at once; nothing was applied. Retry shortly.' }, headers: UNAVAILABLE }),
+  unavailable: () => ({ statusCode: 503, body: { error: 'brain_unavailable', reason: 'The brain (CouchDB) did not answer in time; nothing was changed. Retry shortly.' }, headers: UNAVAILABLE }),
+  // The message names the command to run; it carries no URL or credential (the stores build it).
+  missing_database: (error) => ({ statusCode: 503, body: { error: 'brain_damaged', reason: error.message }, headers: UNAVAILABLE }),
+  unauthorized: () => ({ statusCode: 503, body: { error: 'brain_damaged', reason: 'The brain (CouchDB) refused this service\'s credentials; an operator must fix its configuration.' }, headers: UNAVAILABLE })
+}
+
+export function toErrorResponse (error: unknown): ErrorResponse {
+  if (error instanceof ApiError) return fromApiError(error)
+  if (error instanceof DomainError) return { statusCode: 400, body: { error: error.code, reason: error.message }, headers: {} }
+  if (error instanceof StoreError) return STORE_ERRORS[error.kind](error)
+  const fastifyError = error as Partial<FastifyError>
+  if (fastifyError.validation !== undefined) {
+    return { statusCode: 400, body: { error: 'bad_request', reason: `The request is not valid: ${fastifyError.message ?? 'see the API documentation at /docs'}.` }, headers: {} }
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { statusCode: 413, body: { error: 'too_large', reason: 'The request body is larger than this service accepts.' }, headers: {} }
+  }
+  const status = fastifyError.statusCode
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Fastify's own client errors (bad content length, bad URL…) have safe messages.
+    return { statusCode: status, body: { error: 'bad_request', reason: fastifyError.message ?? 'The request is not valid.' }, headers: {} }
+  }
+  return { statusCode: 500, body: { error: 'internal_error', reason: 'Something went wrong inside overmind; it has been logged.' }, headers: {} }
+}
+
+function fromApiError (error: ApiError): ErrorResponse {
+  return { statusCode: error.statusCode, body: { error: error.error, reason: error.message }, headers: { ...error.headers } }
+}
+
+export function installErrorHandlers (fastify: FastifyInstance): void {
+  fastify.setErrorHandler(function handleError (error, request, reply) {
+    const response = toErrorResponse(error)
+    if (response.statusCode >= 500) {
+      request.log.error({ err: error }, 'request failed')
+    } else {
+      request.log.info({ error: response.body.error }, response.body.reason)
+    }
+    return reply.code(response.statusCode).headers(response.headers).send(response.body)
+  })
+
+  fastify.setNotFoundHandler(function handleNotFound (_request, reply) {
+    return reply.code(404).send({ error: 'not_found', reason: 'There is nothing at this path; the API is described at /docs.' })
+  })
+}

@@ -1,0 +1,52 @@
+// Prometheus metrics at /metrics (prom-client). One registry per app instance, not the global
+// default, so that several apps in one process (tests, benchmarks) never share counters.
+import fp from 'fastify-plugin'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface OvermindMetrics {
+  registry: Registry
+  commandsApplied: Counter
+  conflictRetries: Counter
+  storeErrors: Counter<'kind'>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: OvermindMetrics
+  }
+}
+
+export function createMetrics (): OvermindMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'overmind_' })
+  return {
+    registry,
+    commandsApplied: new Counter({ name: 'overmind_commands_applied_total', help: 'Single commands (L, R, M) applied and stored.', registers: [registry] }),
+    conflictRetries: new Counter({ name: 'overmind_conflict_retries_total', help: 'Writes retried after losing a revision race to another writer.', registers: [registry] }),
+    storeErrors: new Counter({ name: 'overmind_store_errors_total', help: 'Failed store calls answered to clients, by kind.', labelNames: ['kind'], registers: [registry] })
+  }
+}
+
+export default fp(async function metricsPlugin (fastify, options: { metrics?: OvermindMetrics }) {
+  const metrics = options.metrics ?? createMetrics()
+  const requests = new Counter({ name: 'overmind_http_requests_total', help: 'HTTP requests answered, by route and status.', labelNames: ['method', 'route', 'status'], registers: [metrics.registry] })
+  const latency = new Histogram({
+    name: 'overmind_http_request_duration_seconds',
+    help: 'Time from request to response, by route.',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [metrics.registry]
+  })
+  fastify.decorate('metrics', metrics)
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL: ids would make the label set unbounded.
+    const route = request.routeOptions.url ?? 'unmatched'
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) })
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+  })
+
+  fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+}, { name: 'metrics', fastify: '5.x' })

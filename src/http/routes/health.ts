@@ -1,0 +1,41 @@
+// Health as the seed has it, plus the two probes Kubernetes needs (docs: "Configure Liveness,
+// Readiness and Startup Probes"): liveness never touches CouchDB, so a slow brain does not get
+// every replica restarted; readiness does, so traffic goes only where the brain is usable.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { packageVersion } from '../../version.js'
+import { RETRY_AFTER_SECONDS } from '../error-handler.js'
+import { Health, Probe } from '../schemas.js'
+
+export interface HealthOptions {
+  /** True once shutdown has begun: readiness fails first, so the Service stops sending traffic. */
+  isDraining?: () => boolean
+}
+
+const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (fastify, options) => {
+  const isDraining = options.isDraining ?? (() => false)
+
+  fastify.get('/_health', {
+    schema: { tags: ['health'], summary: 'Version and the brain\'s state (always 200, as in the original)', response: { 200: Health } }
+  }, async (request) => {
+    const brain = await fastify.store.check()
+    if (!brain.ok) request.log.warn({ brain: brain.kind }, brain.reason)
+    return { health: { version: packageVersion, brain: brain.ok ? 'ok' as const : 'damaged' as const } }
+  })
+
+  fastify.get('/livez', {
+    schema: { tags: ['health'], summary: 'The process is alive (never touches CouchDB)', response: { 200: Probe } }
+  }, async () => ({ status: 'ok' as const }))
+
+  fastify.get('/readyz', {
+    schema: { tags: ['health'], summary: 'Ready for traffic: the store is reachable and its database exists', response: { 200: Probe, 503: Probe } }
+  }, async (_request, reply) => {
+    if (isDraining()) {
+      return await reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ status: 'unavailable', reason: 'Shutting down.' })
+    }
+    const brain = await fastify.store.check()
+    if (brain.ok) return { status: 'ok' as const }
+    return await reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ status: 'unavailable', reason: brain.reason })
+  })
+}
+
+export default healthRoutes

@@ -1,0 +1,87 @@
+// Every shape the HTTP API takes or gives, in one place. Fastify uses these to validate requests,
+// to serialise responses (fast-json-stringify drops anything not listed, so no internal field
+// leaks) and to generate the OpenAPI document at /openapi.json.
+import { Type, type Static } from 'typebox'
+import { MAX_COMMANDS_PER_REQUEST } from '../domain/command.js'
+
+export const ZerglingId = Type.String({
+  description: 'A lowercase UUID v4, as minted by `POST /zerglings/`.',
+  examples: ['c4a24574-4ca8-4fbd-93e1-2a648147a71f']
+})
+
+export const Location = Type.Object({
+  x: Type.Integer(),
+  y: Type.Integer()
+}, { description: 'Mars-rover grid: `M` facing N is y+1, E x+1, S y-1, W x-1.' })
+
+export const Facing = Type.Union([Type.Literal('N'), Type.Literal('E'), Type.Literal('S'), Type.Literal('W')])
+
+export const CommandLetter = Type.Union([Type.Literal('L'), Type.Literal('R'), Type.Literal('M')])
+
+/** What spawning answers: the seed's shape, no history yet. */
+export const ZerglingSummary = Type.Object({
+  id: ZerglingId,
+  location: Location,
+  facing: Facing
+})
+
+/** A zergling with everything a client may act on: its history and its current revision. */
+export const ZerglingDetail = Type.Object({
+  id: ZerglingId,
+  location: Location,
+  facing: Facing,
+  commandHistory: Type.Array(CommandLetter, { description: 'Every command obeyed, one letter per entry, oldest first.' }),
+  _rev: Type.String({ description: 'The stored revision after the last change.' })
+})
+
+export const ZerglingSummaryEnvelope = Type.Object({ zergling: ZerglingSummary })
+export const ZerglingDetailEnvelope = Type.Object({ zergling: ZerglingDetail })
+
+export const ZerglingList = Type.Object({
+  zerglings: Type.Array(ZerglingSummary),
+  next: Type.Optional(Type.String({ description: 'Pass back as `cursor` for the next page; absent on the last page.' }))
+})
+
+export const ListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size.' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The `next` value of the previous page.' }))
+}, { additionalProperties: false })
+
+export const IdParams = Type.Object({ id: Type.String() })
+
+export const CommandBody = Type.String({
+  pattern: '^[LRM]+$',
+  minLength: 1,
+  maxLength: MAX_COMMANDS_PER_REQUEST,
+  description: 'A JSON string of one or more commands, applied in order as one change: `"L"` turns left, `"R"` right, `"M"` moves one step; `"LMLMM"` does all five. Accepted whatever the Content-Type (`curl -d` sends form-urlencoded).',
+  examples: ['M', 'LMLMM']
+})
+
+export const ErrorBody = Type.Object({
+  error: Type.String({ description: 'A stable, machine-readable code.' }),
+  reason: Type.String({ description: 'A sentence a person understands.' })
+})
+
+export const Health = Type.Object({
+  health: Type.Object({
+    version: Type.String(),
+    brain: Type.Union([Type.Literal('ok'), Type.Literal('damaged')])
+  })
+})
+
+export const Probe = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  reason: Type.Optional(Type.String())
+})
+
+export type ListQuery = Static<typeof ListQuery>
+export type IdParams = Static<typeof IdParams>
+
+/** The error responses every zergling route may give. */
+export const ERROR_RESPONSES = {
+  400: ErrorBody,
+  404: ErrorBody,
+  405: ErrorBody,
+  413: ErrorBody,
+  503: ErrorBody
+}

@@ -1,0 +1,62 @@
+// Process work around the app: the logger, listen, and a graceful close on SIGTERM/SIGINT.
+// Shutdown order (Kubernetes "Pod termination"): readiness fails first, the listener stops
+// accepting, in-flight requests finish, the store closes, exit 0 — all within shutdownTimeoutMs,
+// which the manifests' terminationGracePeriodSeconds covers.
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
+import type { ZerglingStore } from '../store/zergling-store.js'
+import { createApp } from './app.js'
+
+export interface RunningServer {
+  app: FastifyInstance
+  /** `http://host:port` as bound (port 0 becomes the real port). */
+  address: string
+  /** Starts the graceful shutdown; resolves when it is done. Safe to call more than once. */
+  shutdown: (signal?: string) => Promise<void>
+}
+
+export interface StartServerOptions {
+  config: Config
+  openStore: () => Promise<ZerglingStore>
+}
+
+export async function startServer ({ config, openStore }: StartServerOptions): Promise<RunningServer> {
+  let draining = false
+  const store = await openStore()
+  const app = await createApp({
+    store,
+    isDraining: () => draining,
+    logger: {
+      level: config.logLevel,
+      // Fastify logs no headers by default; these paths stay redacted should anyone add them.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization']
+    }
+  })
+  const address = await app.listen({ host: config.http.host, port: config.http.port })
+  app.log.info({ store: store.kind, ...describeStore(config) }, 'overmind is listening')
+  const brain = await store.check()
+  if (!brain.ok) app.log.warn({ brain: brain.kind }, brain.reason)
+
+  let closing: Promise<void> | undefined
+  const shutdown = async (signal?: string): Promise<void> => {
+    closing ??= (async () => {
+      draining = true
+      app.log.info({ signal }, 'shutting down: readiness fails, in-flight requests finish')
+      const timer = setTimeout(() => {
+        app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown took too long; exiting')
+        process.exit(1)
+      }, config.shutdownTimeoutMs)
+      timer.unref()
+      await app.close()
+      clearTimeout(timer)
+    })()
+    return await closing
+  }
+  return { app, address, shutdown }
+}
+
+function describeStore (config: Config): Record<string, string> {
+  return config.store.kind === 'couchdb'
+    ? { couchdb: config.store.couch.url, database: config.store.couch.database }
+    : { dataDir: config.store.dataDir, database: config.store.database }
+}

@@ -1,0 +1,71 @@
+import { describe, it, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError, loadConfig, parseHttpAddr } from '../src/config.js'
+
+describe('configuration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'overmind-config-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('with nothing set, serves on 0.0.0.0:8080 from the embedded store under ./data', () => {
+    const config = loadConfig({})
+    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080 })
+    assert.deepEqual(config.store, { kind: 'embedded', dataDir: './data', database: 'zerglings' })
+    assert.equal(config.logLevel, 'info')
+  })
+
+  it('reads the listen address in the forms Go wrote it', () => {
+    assert.deepEqual(parseHttpAddr(':9090'), { host: '0.0.0.0', port: 9090 })
+    assert.deepEqual(parseHttpAddr('127.0.0.1:80'), { host: '127.0.0.1', port: 80 })
+    assert.deepEqual(parseHttpAddr('[::1]:8080'), { host: '::1', port: 8080 })
+  })
+
+  it('the --http.addr flag wins over OVERMIND_HTTP_ADDR', () => {
+    assert.equal(loadConfig({ OVERMIND_HTTP_ADDR: ':1' }, { httpAddr: ':2' }).http.port, 2)
+  })
+
+  for (const [name, value] of [
+    ['OVERMIND_HTTP_ADDR', 'localhost'], ['OVERMIND_HTTP_ADDR', ':99999'], ['OVERMIND_LOG_LEVEL', 'loud'],
+    ['OVERMIND_DATABASE', 'Zerglings'], ['COUCHDB_SERVICE_PORT', 'abc'], ['OVERMIND_COUCHDB_TIMEOUT_MS', '-1']
+  ]) {
+    it(`rejects ${name}=${value} with a sentence naming the variable`, () => {
+      const env = { COUCHDB_SERVICE_HOST: 'couchdb', [name]: value }
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.message.includes(name))
+    })
+  }
+
+  it('builds the CouchDB URL from the seed\'s service variables, defaulting the port to 5984', () => {
+    const config = loadConfig({ COUCHDB_SERVICE_HOST: '10.0.0.7', COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD: 's3cret' })
+    assert.deepEqual(config.store, {
+      kind: 'couchdb',
+      couch: { url: 'http://10.0.0.7:5984', username: 'admin', password: 's3cret', database: 'zerglings', requestTimeoutMs: 5000 }
+    })
+  })
+
+  it('takes credentials out of COUCHDB_URL so the URL can be logged', () => {
+    const config = loadConfig({ COUCHDB_URL: 'https://ad%40min:p%3Ass@db.example:6984/', COUCHDB_SERVICE_HOST: 'ignored' })
+    assert.equal(config.store.kind, 'couchdb')
+    if (config.store.kind !== 'couchdb') return
+    assert.equal(config.store.couch.url, 'https://db.example:6984')
+    assert.equal(config.store.couch.username, 'ad@min')
+    assert.equal(config.store.couch.password, 'p:ss')
+  })
+
+  it('reads the password from COUCHDB_PASSWORD_FILE, without the trailing newline of a mounted Secret', () => {
+    const file = join(dir, 'password')
+    writeFileSync(file, 'from-a-secret\n')
+    const config = loadConfig({ COUCHDB_SERVICE_HOST: 'couchdb', COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD_FILE: file })
+    assert.equal(config.store.kind === 'couchdb' && config.store.couch.password, 'from-a-secret')
+  })
+
+  it('refuses both COUCHDB_PASSWORD and COUCHDB_PASSWORD_FILE, and a file that cannot be read', () => {
+    assert.throws(() => loadConfig({ COUCHDB_SERVICE_HOST: 'c', COUCHDB_USERNAME: 'a', COUCHDB_PASSWORD: 'x', COUCHDB_PASSWORD_FILE: '/x' }), /not both/)
+    assert.throws(() => loadConfig({ COUCHDB_SERVICE_HOST: 'c', COUCHDB_USERNAME: 'a', COUCHDB_PASSWORD_FILE: join(dir, 'missing') }), /cannot be read \(ENOENT\)/)
+  })
+
+  it('never repeats a malformed COUCHDB_URL, which may hold a password', () => {
+    assert.throws(() => loadConfig({ COUCHDB_URL: 'not a url with hunter2' }), (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'))
+  })
+})
