@@ -41,9 +41,9 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
     } catch (error) {
       throw translateCouchError(error, database, signal.aborted ? couch.requestTimeoutMs : undefined)
     }
-    // nano resolves with '' when a 2xx body is cut off (a timeout mid-body, a proxy): not a result.
-    if (signal.aborted || !accept(body)) {
-      throw new StoreError('unavailable', `CouchDB did not send a complete answer within ${couch.requestTimeoutMs} ms.`)
+    // nano resolves with '' when a 2xx body cannot be parsed (cut off by the deadline or a proxy).
+    if (!accept(body)) {
+      throw new StoreError('unavailable', `CouchDB sent an incomplete or unexpected answer (calls time out after ${couch.requestTimeoutMs} ms).`)
     }
     return body
   }

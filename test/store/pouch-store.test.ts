@@ -19,6 +19,8 @@ async function createFixture (): Promise<StoreFixture> {
   const stores: ZerglingStore[] = []
   // Shares the leveldb handle with the stores (PouchDB keeps one per path in a process).
   const raw = new PouchDB(join(dataDir, database))
+  // PouchDB opens lazily; one still opening when the shared handle closes never settles its close.
+  await raw.info()
   return {
     async open () {
       const store = await createPouchStore({ dataDir, database })

@@ -68,6 +68,16 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
       await assertStoreError(store.remove(id), 'not_found')
     })
 
+    it('when an id is a CouchDB path rather than a zergling id, then it is not_found and nothing is touched', async () => {
+      await fixture.putRaw({ _id: '_design/x', views: {} })
+      for (const id of ['_all_docs', '_design/x', '../x', 'a/b', '_changes', '%2F']) {
+        await assertStoreError(store.get(id), 'not_found')
+        await assertStoreError(store.update(id, move('M')), 'not_found')
+        await assertStoreError(store.remove(id), 'not_found')
+      }
+      assert.match(String((await fixture.getRaw('_design/x'))._rev), /^1-/, 'the design doc was written to')
+    })
+
     it('when the database is empty, then list returns no zerglings and no next', async () => {
       assert.deepEqual(await store.list({ limit: 10 }), { zerglings: [] })
     })
