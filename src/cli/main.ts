@@ -6,7 +6,8 @@
 type Subcommand = (args: string[]) => Promise<number>
 
 const SUBCOMMANDS: Record<string, { summary: string, load: () => Promise<{ cli: Subcommand }> }> = {
-  serve: { summary: 'run the HTTP service', load: async () => await import('./serve.js') }
+  serve: { summary: 'run the HTTP service', load: async () => await import('./serve.js') },
+  bootstrap: { summary: 'prepare CouchDB (admin, database, user, design docs), idempotently', load: async () => await import('./bootstrap.js') }
 }
 
 export const SUBCOMMAND_NAMES = Object.keys(SUBCOMMANDS)

@@ -1,0 +1,33 @@
+// Creating a database idempotently and race-safely.
+// https://docs.couchdb.org/en/stable/api/database/common.html#put--db
+// 201/202 = created; 412 file_exists = already there (another bootstrap, or CouchDB itself,
+// was first); under a race CouchDB 2.x/3.x has also answered 500 with reason `conflict`, so
+// anything else is re-checked with HEAD before it counts as a failure.
+import { describeResponse, type Credentials, type CouchClient } from './couch-client.js'
+import { BootstrapError } from './types.js'
+
+export async function databaseExists (couch: CouchClient, name: string, auth: Credentials): Promise<boolean> {
+  const response = await couch.request('HEAD', '/' + encodeURIComponent(name), { auth })
+  if (response.status === 200) return true
+  if (response.status === 404) return false
+  throw new BootstrapError(`HEAD ${couch.url}/${name} failed (${describeResponse(response)})${authHint(response.status)}.`)
+}
+
+/** `created`, or `existed` when the database was there (412, or a lost race). */
+export async function createDatabase (couch: CouchClient, name: string, auth: Credentials): Promise<'created' | 'existed'> {
+  const response = await couch.request('PUT', '/' + encodeURIComponent(name), { auth })
+  if (response.status === 201 || response.status === 202) return 'created'
+  if (response.status === 412) return 'existed'
+  if (response.status === 401 || response.status === 403) {
+    throw new BootstrapError(`CouchDB refused to create database ${name} (${describeResponse(response)})${authHint(response.status)}.`)
+  }
+  // 500 `conflict` (a racing create) or anything unexpected: the database may exist anyway.
+  if (await databaseExists(couch, name, auth)) return 'existed'
+  throw new BootstrapError(`CouchDB could not create database ${name} (${describeResponse(response)}).`)
+}
+
+export function authHint (status: number): string {
+  if (status === 401) return ': COUCHDB_USERNAME/COUCHDB_PASSWORD were rejected or are not a server admin'
+  if (status === 403) return ': COUCHDB_USERNAME is not allowed to do this'
+  return ''
+}

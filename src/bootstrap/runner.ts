@@ -1,0 +1,111 @@
+// Runs the named steps in their fixed order and builds one report. A step that fails stops the
+// run (later steps depend on it); the rest are reported as not run. Every sentence passes
+// through `redact` with both passwords, so no error text (a URL, an echoed body) can leak them.
+import { ConfigError, type Config } from '../config.js'
+import { redact } from '../redact.js'
+import { sleep as realSleep } from './backoff.js'
+import { createCouchClient } from './couch-client.js'
+import { readServerInfo, type ServerInfo } from './server-info.js'
+import { adminStep } from './steps/admin.js'
+import { appUserStep } from './steps/app-user.js'
+import { clusterStep } from './steps/cluster.js'
+import { databaseStep } from './steps/database.js'
+import { designDocsStep } from './steps/design-docs.js'
+import { systemDatabasesStep } from './steps/system-databases.js'
+import { waitStep } from './steps/wait.js'
+import {
+  isChange, STEP_NAMES,
+  type BootstrapReport, type BootstrapSettings, type Step, type StepContext, type StepName, type StepReport
+} from './types.js'
+
+export const STEPS: readonly Step[] = [waitStep, adminStep, systemDatabasesStep, databaseStep, appUserStep, designDocsStep(), clusterStep]
+
+export interface BootstrapOptions {
+  /** Which steps; default all. Always run in the fixed order, each once. */
+  steps?: readonly StepName[]
+  dryRun?: boolean
+  /** Overrides OVERMIND_BOOTSTRAP_TIMEOUT_MS (the `--timeout` flag). */
+  waitTimeoutMs?: number
+  /** Called as each step finishes (for progress output). */
+  onStep?: (step: StepReport) => void
+  /** Progress sentences (already scrubbed). */
+  log?: (message: string) => void
+  sleep?: (ms: number) => Promise<void>
+  random?: () => number
+}
+
+/** The CouchDB part of the configuration, or ConfigError (exit 2) when bootstrap cannot run. */
+export function bootstrapSettings (config: Config, waitTimeoutMs?: number): BootstrapSettings {
+  if (config.store.kind !== 'couchdb') {
+    throw new ConfigError('bootstrap needs CouchDB: set COUCHDB_URL, or COUCHDB_SERVICE_HOST (and COUCHDB_SERVICE_PORT).')
+  }
+  const { url, username, password, database, requestTimeoutMs } = config.store.couch
+  if (username === undefined || password === undefined) {
+    throw new ConfigError('bootstrap needs the CouchDB server admin: set COUCHDB_USERNAME and COUCHDB_PASSWORD (or COUCHDB_PASSWORD_FILE).')
+  }
+  const { appUsername, appPassword, nodes } = config.bootstrap
+  if (appUsername !== undefined && appPassword === undefined) {
+    throw new ConfigError('COUCHDB_APP_USERNAME is set but COUCHDB_APP_PASSWORD (or COUCHDB_APP_PASSWORD_FILE) is not.')
+  }
+  if (appUsername === undefined && appPassword !== undefined) {
+    throw new ConfigError('COUCHDB_APP_PASSWORD is set but COUCHDB_APP_USERNAME is not.')
+  }
+  if (appUsername !== undefined && appUsername === username) {
+    throw new ConfigError('COUCHDB_APP_USERNAME must differ from COUCHDB_USERNAME: the app user is the non-admin one.')
+  }
+  return { url, username, password, database, appUsername, appPassword, nodes, waitTimeoutMs: waitTimeoutMs ?? config.bootstrap.waitTimeoutMs, requestTimeoutMs }
+}
+
+/** `overmind bootstrap` and `overmind serve --bootstrap`. Throws ConfigError only; step failures are in the report. */
+export async function runBootstrap (config: Config, options: BootstrapOptions = {}): Promise<BootstrapReport> {
+  return await runSteps(bootstrapSettings(config, options.waitTimeoutMs), options)
+}
+
+export async function runSteps (settings: BootstrapSettings, options: BootstrapOptions = {}): Promise<BootstrapReport> {
+  const secrets = [settings.password, settings.appPassword]
+  const scrub = (text: string): string => redact(text, secrets)
+  const couch = createCouchClient(settings.url, settings.requestTimeoutMs)
+  let info: Promise<ServerInfo> | undefined
+  let version: string | undefined
+  const context: StepContext = {
+    settings,
+    couch,
+    dryRun: options.dryRun ?? false,
+    auth: 'admin',
+    server: async () => {
+      info ??= readServerInfo(couch).catch((error: unknown) => { info = undefined; throw error })
+      const read = await info
+      version = read.version
+      return read
+    },
+    sleep: options.sleep ?? realSleep,
+    random: options.random ?? Math.random,
+    log: (message) => options.log?.(scrub(message))
+  }
+  const wanted = new Set(options.steps ?? STEP_NAMES)
+  const report: BootstrapReport = { ok: true, dryRun: context.dryRun, url: settings.url, steps: [] }
+  let failed: StepName | undefined
+  for (const step of STEPS.filter((candidate) => wanted.has(candidate.name))) {
+    const started = Date.now()
+    let outcome: { status: StepReport['status'], message: string }
+    if (failed !== undefined) {
+      outcome = { status: 'skipped', message: `not run: step ${failed} failed.` }
+    } else {
+      try {
+        const decision = await step.check(context)
+        if (!isChange(decision)) outcome = decision
+        else if (context.dryRun) outcome = { status: decision.status, message: decision.plan }
+        else outcome = await decision.apply()
+      } catch (error) {
+        outcome = { status: 'failed', message: error instanceof Error ? error.message : String(error) }
+        failed = step.name
+        report.ok = false
+      }
+    }
+    const stepReport: StepReport = { name: step.name, status: outcome.status, message: scrub(outcome.message), durationMs: Date.now() - started }
+    report.steps.push(stepReport)
+    options.onStep?.(stepReport)
+  }
+  if (version !== undefined) report.couchdbVersion = version
+  return report
+}

@@ -1,0 +1,37 @@
+// `system-databases`: CouchDB 2.x/3.x started without `single_node` has no `_users` and
+// `_replicator` and logs errors about them forever; users cannot be created without `_users`.
+// Creating them by hand is what the docs describe (recordings: system-dbs-manual.json); a 412
+// means CouchDB or another bootstrap was first, which is success (surprise 22).
+// https://docs.couchdb.org/en/stable/setup/single-node.html
+import { createDatabase, databaseExists } from '../databases.js'
+import { adminCredentials } from '../session.js'
+import type { Step } from '../types.js'
+
+const SYSTEM_DATABASES = ['_users', '_replicator'] as const
+
+export const systemDatabasesStep: Step = {
+  name: 'system-databases',
+  describe: 'create _users and _replicator when missing (2.x/3.x)',
+  async check (context) {
+    const info = await context.server()
+    if (info.major < 2) return { status: 'skipped', message: `CouchDB ${info.version} creates its system databases itself.` }
+    const auth = adminCredentials(context)
+    const missing: string[] = []
+    for (const name of SYSTEM_DATABASES) {
+      if (!await databaseExists(context.couch, name, auth)) missing.push(name)
+    }
+    if (missing.length === 0) return { status: 'unchanged', message: `${SYSTEM_DATABASES.join(' and ')} exist.` }
+    return {
+      status: 'created',
+      plan: `would create ${missing.join(' and ')}.`,
+      apply: async () => {
+        const created: string[] = []
+        for (const name of missing) {
+          if (await createDatabase(context.couch, name, auth) === 'created') created.push(name)
+        }
+        if (created.length === 0) return { status: 'unchanged', message: `${missing.join(' and ')} appeared meanwhile (created by CouchDB or another bootstrap).` }
+        return { status: 'created', message: `created ${created.join(' and ')}.` }
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+// What a bootstrap step is and what it reports. A step first *checks* (reads only) and decides;
+// when something must change it hands back a `change` whose `apply` writes and re-reads on a
+// lost race. `--dry-run` stops after the check, so a dry run can never write.
+import type { CouchClient } from './couch-client.js'
+import type { ServerInfo } from './server-info.js'
+
+export const STEP_NAMES = ['wait', 'admin', 'system-databases', 'database', 'app-user', 'design-docs', 'cluster'] as const
+export type StepName = typeof STEP_NAMES[number]
+
+export type StepStatus = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed'
+
+export interface StepOutcome {
+  status: StepStatus
+  /** One sentence for people; never carries a password. */
+  message: string
+}
+
+export interface Change {
+  status: 'created' | 'updated'
+  /** What would change, said before changing it (the `--dry-run` sentence). */
+  plan: string
+  /** Writes; on 409/412 re-reads and compares. Returns the final outcome (may be `unchanged` when another bootstrap won the race). */
+  apply: () => Promise<StepOutcome>
+}
+
+export type Decision = StepOutcome | Change
+
+export interface BootstrapSettings {
+  /** Server URL without credentials. */
+  url: string
+  username: string
+  password: string
+  database: string
+  appUsername?: string
+  appPassword?: string
+  /** Expected CouchDB nodes; 1 = single node. */
+  nodes: number
+  waitTimeoutMs: number
+  requestTimeoutMs: number
+}
+
+export interface StepContext {
+  settings: BootstrapSettings
+  couch: CouchClient
+  dryRun: boolean
+  /** `GET /`, read once per run (the version decides config paths). */
+  server: () => Promise<ServerInfo>
+  /**
+   * `admin` while credentials should be sent; `anonymous` during a dry run on an admin-party
+   * server, where the admin does not exist yet (and every request is an admin request).
+   */
+  auth: 'admin' | 'anonymous'
+  sleep: (ms: number) => Promise<void>
+  random: () => number
+  /** Progress for people (stderr); never a password. */
+  log: (message: string) => void
+}
+
+export interface Step {
+  name: StepName
+  describe: string
+  check: (context: StepContext) => Promise<Decision>
+}
+
+export interface StepReport extends StepOutcome {
+  name: StepName
+  durationMs: number
+}
+
+export interface BootstrapReport {
+  ok: boolean
+  dryRun: boolean
+  url: string
+  /** CouchDB version from `GET /`, when a step read it. */
+  couchdbVersion?: string
+  steps: StepReport[]
+}
+
+/** A step's failure, with a sentence that is safe to print. */
+export class BootstrapError extends Error {
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'BootstrapError'
+  }
+}
+
+export function isChange (decision: Decision): decision is Change {
+  return 'apply' in decision
+}
