@@ -51,7 +51,8 @@ export async function createApp (options: CreateAppOptions): Promise<FastifyInst
     logger: loggerInstance === undefined ? (logger ?? false) : undefined,
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A long id is just an unknown id (404), not a 414; Node limits the request line anyway.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
     // Keep-alive clients are told to go elsewhere while the server closes (graceful shutdown).
     return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()

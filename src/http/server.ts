@@ -3,7 +3,9 @@
 // accepting, in-flight requests finish, the store closes, exit 0 — all within shutdownTimeoutMs,
 // which the manifests' terminationGracePeriodSeconds covers.
 import type { FastifyInstance } from 'fastify'
+import { stdSerializers } from 'pino'
 import type { Config } from '../config.js'
+import { redact } from '../redact.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import { createApp } from './app.js'
 
@@ -29,7 +31,8 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
     logger: {
       level: config.logLevel,
       // Fastify logs no headers by default; these paths stay redacted should anyone add them.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization']
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
+      serializers: { err: (error: Error) => scrubError(error, secretsOf(config)) }
     }
   })
   const address = await app.listen({ host: config.http.host, port: config.http.port })
@@ -53,6 +56,17 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
     return await closing
   }
   return { app, address, shutdown }
+}
+
+/** Errors are logged with their stack, minus any credential a library put in a message. */
+function scrubError (error: Error, secrets: string[]): ReturnType<typeof stdSerializers.err> {
+  return JSON.parse(redact(JSON.stringify(stdSerializers.err(error)), secrets)) as ReturnType<typeof stdSerializers.err>
+}
+
+function secretsOf (config: Config): string[] {
+  const secrets = [config.bootstrap.appPassword]
+  if (config.store.kind === 'couchdb') secrets.push(config.store.couch.password)
+  return secrets.filter((secret): secret is string => secret !== undefined)
 }
 
 function describeStore (config: Config): Record<string, string> {

@@ -1,0 +1,78 @@
+// `overmind serve` as a user runs it: the quick start on the embedded store, bad configuration,
+// and a clean stop on SIGTERM.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runOvermind, startServe } from '../support/overmind-process.js'
+import { curl, replaySeedSession } from '../support/seed-session.js'
+
+describe('overmind serve on the embedded store', () => {
+  let dataDir: string
+  before(async () => { dataDir = await mkdtemp(join(tmpdir(), 'overmind-serve-')) })
+  after(async () => { await rm(dataDir, { recursive: true, force: true }) })
+
+  it('answers the seed\'s curl session, keeps the zerglings across a restart, and exits 0 on SIGTERM', async () => {
+    const first = await startServe({ OVERMIND_DATA_DIR: dataDir })
+    try {
+      await replaySeedSession(first.baseUrl)
+    } finally {
+      assert.equal(await first.kill('SIGTERM'), 0, first.output())
+    }
+    const before = JSON.parse((await curl(`${first.baseUrl}/_health`).catch(() => ({ body: '{}' }))).body)
+    assert.deepEqual(before, {}, 'the first process no longer answers')
+
+    const second = await startServe({ OVERMIND_DATA_DIR: dataDir })
+    try {
+      const listed = JSON.parse((await curl(`${second.baseUrl}/zerglings/`)).body).zerglings
+      assert.equal(listed.length, 3)
+      assert.equal(listed.filter((z: { facing: string }) => z.facing === 'W').length, 1)
+    } finally {
+      assert.equal(await second.kill('SIGTERM'), 0)
+    }
+  })
+})
+
+describe('overmind serve with bad configuration', () => {
+  for (const [env, args, expected] of [
+    [{ OVERMIND_HTTP_ADDR: 'nonsense' }, [], /OVERMIND_HTTP_ADDR \(or --http.addr\) must look like/],
+    [{}, ['--http.addr=:99999'], /must look like/],
+    [{ OVERMIND_LOG_LEVEL: 'loud' }, [], /OVERMIND_LOG_LEVEL must be one of/],
+    [{}, ['--no-such-flag'], /Unknown option/]
+  ] as const) {
+    it(`exits 2 with one clear sentence for ${JSON.stringify({ ...env, args })}`, async () => {
+      const run = runOvermind(['serve', ...args], { ...env })
+      assert.equal(await run.exited, 2)
+      assert.match(run.output(), expected)
+      assert.ok(!run.output().includes('    at '), 'no stack trace')
+    })
+  }
+
+  it('accepts the original\'s one-dash -http.addr flag', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'overmind-serve-'))
+    const run = runOvermind(['serve', '-http.addr=127.0.0.1:0'], { OVERMIND_DATA_DIR: dataDir })
+    try {
+      const deadline = Date.now() + 20_000
+      while (!run.output().includes('Server listening at http://127.0.0.1:') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      assert.match(run.output(), /Server listening at http:\/\/127\.0\.0\.1:\d+/)
+    } finally {
+      await run.kill()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the overmind command', () => {
+  it('lists its subcommands with --help and exits 0', async () => {
+    const run = runOvermind(['--help'])
+    assert.equal(await run.exited, 0)
+    assert.match(run.output(), /serve/)
+  })
+
+  it('exits 2 naming an unknown subcommand', async () => {
+    const run = runOvermind(['conquer'])
+    assert.equal(await run.exited, 2)
+    assert.match(run.output(), /unknown command "conquer"/)
+  })
+})

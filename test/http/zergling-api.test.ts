@@ -1,0 +1,119 @@
+// The zergling API through `inject`, on the embedded store: shapes, pagination, commands.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { startEmbeddedApp, type EmbeddedApp } from '../support/embedded-app.js'
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+
+describe('the zergling API', () => {
+  let ctx: EmbeddedApp
+  before(async () => { ctx = await startEmbeddedApp() })
+  after(async () => { await ctx.close() })
+
+  const spawn = async (): Promise<string> => {
+    const response = await ctx.app.inject({ method: 'POST', url: '/zerglings/' })
+    return response.json().zergling.id
+  }
+
+  it('when a zergling is spawned, then it answers 201 with a Location and stands at (0,0) facing N', async () => {
+    const response = await ctx.app.inject({ method: 'POST', url: '/zerglings/', headers: FORM, payload: 'M' })
+    assert.equal(response.statusCode, 201)
+    const { zergling } = response.json()
+    assert.match(zergling.id, /^[0-9a-f-]{36}$/)
+    assert.deepEqual(zergling, { id: zergling.id, location: { x: 0, y: 0 }, facing: 'N' })
+    assert.equal(response.headers.location, `/zerglings/${zergling.id as string}`)
+  })
+
+  it('when spawning without the trailing slash, then it works the same', async () => {
+    const response = await ctx.app.inject({ method: 'POST', url: '/zerglings' })
+    assert.equal(response.statusCode, 201)
+  })
+
+  it('when a zergling is read, then it shows an empty history and its revision', async () => {
+    const id = await spawn()
+    const response = await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}` })
+    assert.equal(response.statusCode, 200)
+    const { zergling } = response.json()
+    assert.deepEqual(zergling.commandHistory, [])
+    assert.match(zergling._rev, /^1-/)
+  })
+
+  it('when commands are posted as form-encoded JSON strings, then each answers the new state and a new revision', async () => {
+    const id = await spawn()
+    const first = (await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, headers: FORM, payload: '"M"' })).json().zergling
+    assert.deepEqual({ location: first.location, facing: first.facing, history: first.commandHistory }, { location: { x: 0, y: 1 }, facing: 'N', history: ['M'] })
+    assert.match(first._rev, /^2-/)
+    const second = (await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}/_action`, headers: FORM, payload: '"L"' })).json().zergling
+    assert.equal(second.facing, 'W')
+    assert.match(second._rev, /^3-/)
+    const read = (await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}` })).json().zergling
+    assert.equal(read._rev, second._rev, 'the answer carries the revision that was stored, not a stale one')
+  })
+
+  it('when several commands come in one string, then they apply in order as one revision', async () => {
+    const id = await spawn()
+    const response = await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, headers: { 'content-type': 'application/json' }, payload: '"LMLMM"' })
+    const { zergling } = response.json()
+    assert.deepEqual(zergling.location, { x: -1, y: -2 })
+    assert.equal(zergling.facing, 'S')
+    assert.deepEqual(zergling.commandHistory, ['L', 'M', 'L', 'M', 'M'])
+    assert.match(zergling._rev, /^2-/)
+  })
+
+  it('when a zergling is deleted, then the answer is its last state and it is gone afterwards', async () => {
+    const id = await spawn()
+    await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, payload: '"R"' })
+    const deleted = await ctx.app.inject({ method: 'DELETE', url: `/zerglings/${id}` })
+    assert.equal(deleted.statusCode, 200)
+    assert.equal(deleted.json().zergling.facing, 'E')
+    assert.equal((await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}` })).statusCode, 404)
+    assert.equal((await ctx.app.inject({ method: 'DELETE', url: `/zerglings/${id}` })).statusCode, 404)
+    assert.equal((await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, payload: '"M"' })).statusCode, 404)
+  })
+})
+
+describe('listing zerglings', () => {
+  let ctx: EmbeddedApp
+  before(async () => { ctx = await startEmbeddedApp() })
+  after(async () => { await ctx.close() })
+
+  it('when there are none, then the list is an empty array (the original printed {})', async () => {
+    const response = await ctx.app.inject({ method: 'GET', url: '/zerglings/' })
+    assert.equal(response.statusCode, 200)
+    assert.deepEqual(response.json(), { zerglings: [] })
+  })
+
+  it('when there are more than a page, then pages follow the next cursor in stable id order with each real state', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const id = (await ctx.app.inject({ method: 'POST', url: '/zerglings/' })).json().zergling.id as string
+      await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, payload: '"R"' })
+      ids.push(id)
+    }
+    const seen: Array<{ id: string, facing: string }> = []
+    let url = '/zerglings/?limit=2'
+    for (let page = 0; page < 5; page++) {
+      const body = (await ctx.app.inject({ method: 'GET', url })).json()
+      assert.ok(body.zerglings.length <= 2)
+      seen.push(...body.zerglings)
+      if (body.next === undefined) break
+      url = `/zerglings/?limit=2&cursor=${encodeURIComponent(body.next as string)}`
+    }
+    assert.deepEqual(seen.map((z) => z.id), [...ids].sort())
+    assert.ok(seen.every((z) => z.facing === 'E'), 'each item shows its real facing, not the original\'s ""')
+  })
+
+  for (const query of ['limit=0', 'limit=1001', 'limit=abc', 'limit=-1']) {
+    it(`when asked for ${query}, then it answers 400 bad_request`, async () => {
+      const response = await ctx.app.inject({ method: 'GET', url: `/zerglings/?${query}` })
+      assert.equal(response.statusCode, 400)
+      assert.equal(response.json().error, 'bad_request')
+    })
+  }
+
+  it('when given a cursor it never handed out, then it answers 400 invalid_cursor', async () => {
+    const response = await ctx.app.inject({ method: 'GET', url: '/zerglings/?cursor=not-a-cursor!' })
+    assert.equal(response.statusCode, 400)
+    assert.equal(response.json().error, 'invalid_cursor')
+  })
+})
