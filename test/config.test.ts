@@ -69,3 +69,13 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ COUCHDB_URL: 'not a url with hunter2' }), (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2'))
   })
 })
+
+describe('the README\'s configuration table', () => {
+  it('documents every variable the code reads, and none that it does not', async () => {
+    const { CONFIG_VARIABLES } = await import('../src/config.js')
+    const readme = (await import('node:fs')).readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Pointing it at CouchDB'))
+    const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]).sort()
+    assert.deepEqual(documented, CONFIG_VARIABLES.map((variable) => variable.name).sort())
+  })
+})
