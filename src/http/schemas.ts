@@ -74,8 +74,8 @@ export const Probe = Type.Object({
   reason: Type.Optional(Type.String())
 })
 
-export type ListQuery = Static<typeof ListQuery>
-export type IdParams = Static<typeof IdParams>
+export type ListQueryInput = Static<typeof ListQuery>
+export type IdParamsInput = Static<typeof IdParams>
 
 /** The error responses every zergling route may give. */
 export const ERROR_RESPONSES = {

@@ -10,7 +10,7 @@ import { zerglingNotFound } from '../api-error.js'
 import { parseJsonBody } from '../any-content-type.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
 import {
-  CommandBody, ERROR_RESPONSES, IdParams, ListQuery, ZerglingDetailEnvelope, ZerglingList,
+  CommandBody, ERROR_RESPONSES, IdParams, ListQuery, ZerglingDetailEnvelope, ZerglingList, type IdParamsInput,
   ZerglingSummaryEnvelope
 } from '../schemas.js'
 
@@ -26,7 +26,7 @@ function detail (zergling: StoredZergling) {
  * Checked before the body, so an unknown id is 404 whatever was sent with it.
  */
 async function checkId (request: { params: unknown }): Promise<void> {
-  if (!isZerglingId((request.params as IdParams).id)) throw zerglingNotFound()
+  if (!isZerglingId((request.params as IdParamsInput).id)) throw zerglingNotFound()
 }
 
 /**
@@ -86,7 +86,7 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     preValidation: [checkId, parseCommandBody]
   }
-  const giveCommands = async (request: { params: IdParams, body: string }) => {
+  const giveCommands = async (request: { params: IdParamsInput, body: string }) => {
     const commands = parseCommands(request.body)
     const updated = await store.update(request.params.id, (current) => applyCommands(current, commands))
     metrics.commandsApplied.inc(commands.length)
