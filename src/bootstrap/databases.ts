@@ -27,7 +27,7 @@ export async function createDatabase (couch: CouchClient, name: string, auth: Cr
 }
 
 export function authHint (status: number): string {
-  if (status === 401) return ': COUCHDB_USERNAME/COUCHDB_PASSWORD were rejected or are not a server admin'
+  if (status === 401) return ': COUCHDB_USERNAME/COUCHDB_PASSWORD were rejected or are not a server admin (on a CouchDB in admin party, run the admin step first)'
   if (status === 403) return ': COUCHDB_USERNAME is not allowed to do this'
   return ''
 }

@@ -9,7 +9,8 @@ import { BootstrapError, type Step, type StepContext } from '../types.js'
 async function probe (context: StepContext, path: string, remainingMs: number): Promise<CouchResponse> {
   return await context.couch.request('GET', path, {
     auth: 'anonymous',
-    timeoutMs: Math.min(remainingMs, context.settings.requestTimeoutMs)
+    // Near the deadline a probe still gets 200 ms, so the last error is CouchDB's, not our clock's.
+    timeoutMs: Math.min(Math.max(remainingMs, 200), context.settings.requestTimeoutMs)
   })
 }
 

@@ -1,0 +1,54 @@
+// Shared by the bootstrap tests: run the CLI in-process against a server and collect its output.
+import { randomBytes } from 'node:crypto'
+import { cli } from '../../src/cli/bootstrap.js'
+import type { BootstrapReport } from '../../src/bootstrap/index.js'
+
+export const ADMIN = 'admin'
+export const ADMIN_PASSWORD = 'Adm1n-S3cret-' + randomBytes(4).toString('hex')
+export const APP_PASSWORD = 'App-S3cret-' + randomBytes(4).toString('hex')
+
+export interface CliRun {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export function uniqueName (prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`
+}
+
+export function bootstrapEnv (url: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    COUCHDB_URL: url,
+    COUCHDB_USERNAME: ADMIN,
+    COUCHDB_PASSWORD: ADMIN_PASSWORD,
+    OVERMIND_BOOTSTRAP_TIMEOUT_MS: '5000',
+    OVERMIND_COUCHDB_TIMEOUT_MS: '2000',
+    ...extra
+  }
+}
+
+export async function runCli (args: string[], env: Record<string, string>): Promise<CliRun> {
+  let stdout = ''
+  let stderr = ''
+  const code = await cli(args, { env, stdout: (text) => { stdout += text }, stderr: (text) => { stderr += text } })
+  return { code, stdout, stderr }
+}
+
+/** `--json` run: the exit code and the one report. */
+export async function runJson (args: string[], env: Record<string, string>): Promise<CliRun & { report: BootstrapReport }> {
+  const run = await runCli(['--json', ...args], env)
+  return { ...run, report: JSON.parse(run.stdout) as BootstrapReport }
+}
+
+export function statuses (report: BootstrapReport): Record<string, string> {
+  return Object.fromEntries(report.steps.map((step) => [step.name, step.status]))
+}
+
+export async function couchRequest (url: string, method: string, path: string, auth?: { name: string, password: string }, body?: unknown): Promise<{ status: number, body: any }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (auth !== undefined) headers.authorization = 'Basic ' + Buffer.from(`${auth.name}:${auth.password}`).toString('base64')
+  const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await response.text()
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
+}

@@ -1,0 +1,166 @@
+// The parts of bootstrap that need no CouchDB: backoff, argument parsing, settings, report
+// formatting, comparisons that decide "unchanged", password hashes, step order.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { backoffDelay, poll } from '../../src/bootstrap/backoff.js'
+import { adminHashMatches, hashAdminPassword } from '../../src/bootstrap/password-hash.js'
+import { formatReport, formatStep } from '../../src/bootstrap/report.js'
+import { bootstrapSettings, STEPS } from '../../src/bootstrap/runner.js'
+import { desiredSecurity, sameSecurity } from '../../src/bootstrap/steps/app-user.js'
+import { sameDesignDocument } from '../../src/bootstrap/steps/design-docs.js'
+import { STEP_NAMES, type BootstrapReport } from '../../src/bootstrap/types.js'
+import { parseBootstrapArgs, parseDuration } from '../../src/cli/bootstrap.js'
+import { ConfigError, loadConfig } from '../../src/config.js'
+import { DESIGN_DOCUMENTS } from '../../src/store/design-docs.js'
+
+describe('backoff', () => {
+  it('when retries go on, then the delay doubles from the base up to the cap, each between half and all of its ceiling', () => {
+    const policy = { baseMs: 100, maxMs: 1000 }
+    assert.deepEqual([1, 2, 3, 4, 5, 9].map((retry) => backoffDelay(policy, retry, () => 0)), [50, 100, 200, 400, 500, 500])
+    assert.deepEqual([1, 2, 3, 4, 5].map((retry) => backoffDelay(policy, retry, () => 0.999)), [99, 199, 399, 799, 999])
+  })
+
+  it('when the deadline comes first, then poll gives up without sleeping past it', async () => {
+    let clock = 0
+    const slept: number[] = []
+    const result = await poll(async () => undefined, {
+      timeoutMs: 1000,
+      policy: { baseMs: 300, maxMs: 10_000 },
+      random: () => 0.5,
+      now: () => clock,
+      sleep: async (ms) => { slept.push(ms); clock += ms }
+    })
+    assert.equal(result.value, undefined)
+    assert.deepEqual(slept, [225, 450, 325])
+    assert.equal(result.attempts, 4)
+  })
+
+  it('when an attempt succeeds, then poll returns its value and the attempt count', async () => {
+    let calls = 0
+    const result = await poll(async () => (++calls === 3 ? 'up' : undefined), { timeoutMs: 10_000, policy: { baseMs: 1, maxMs: 2 } })
+    assert.deepEqual(result, { value: 'up', attempts: 3 })
+  })
+})
+
+describe('arguments', () => {
+  it('when steps and flags are given, then they are parsed', () => {
+    assert.deepEqual(parseBootstrapArgs(['wait', 'admin', '--timeout', '2m', '--json', '--dry-run']),
+      { steps: ['wait', 'admin'], timeoutMs: 120_000, dryRun: true, json: true, help: false })
+    assert.deepEqual(parseBootstrapArgs([]), { steps: [], timeoutMs: undefined, dryRun: false, json: false, help: false })
+  })
+
+  it('when a step, a flag or a duration is unknown, then it is a ConfigError (exit 2)', () => {
+    assert.throws(() => parseBootstrapArgs(['databse']), (error: unknown) => error instanceof ConfigError && /unknown step "databse"/.test(error.message))
+    assert.throws(() => parseBootstrapArgs(['--force']), ConfigError)
+    assert.throws(() => parseBootstrapArgs(['--timeout', 'soon']), ConfigError)
+  })
+
+  it('durations read as seconds by default, or with ms, s, m', () => {
+    assert.deepEqual(['90', '90s', '1500ms', '2m', '0.5s', 'x', '-1'].map(parseDuration), [90_000, 90_000, 1500, 120_000, 500, undefined, undefined])
+  })
+})
+
+describe('settings', () => {
+  const base = { COUCHDB_URL: 'http://couch:5984', COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD: 'pw' }
+
+  it('when CouchDB and the admin are configured, then the settings carry them', () => {
+    const settings = bootstrapSettings(loadConfig({ ...base, COUCHDB_APP_USERNAME: 'app', COUCHDB_APP_PASSWORD: 'apw', OVERMIND_COUCHDB_NODES: '3' }), 1234)
+    assert.equal(settings.url, 'http://couch:5984')
+    assert.equal(settings.appUsername, 'app')
+    assert.equal(settings.nodes, 3)
+    assert.equal(settings.waitTimeoutMs, 1234)
+  })
+
+  for (const [when, env] of [
+    ['no CouchDB is configured', { COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD: 'pw' }],
+    ['no admin password is configured', { COUCHDB_URL: 'http://couch:5984', COUCHDB_USERNAME: 'admin' }],
+    ['an app user has no password', { ...base, COUCHDB_APP_USERNAME: 'app' }],
+    ['an app password has no user', { ...base, COUCHDB_APP_PASSWORD: 'apw' }],
+    ['the app user is the admin', { ...base, COUCHDB_APP_USERNAME: 'admin', COUCHDB_APP_PASSWORD: 'apw' }]
+  ] as const) {
+    it(`when ${when}, then it is a ConfigError`, () => {
+      assert.throws(() => bootstrapSettings(loadConfig(env)), ConfigError)
+    })
+  }
+})
+
+describe('steps', () => {
+  it('are the issue\'s seven, in its order', () => {
+    assert.deepEqual(STEPS.map((step) => step.name), [...STEP_NAMES])
+    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'system-databases', 'database', 'app-user', 'design-docs', 'cluster'])
+  })
+})
+
+describe('comparisons', () => {
+  const [wanted] = DESIGN_DOCUMENTS
+  assert.ok(wanted !== undefined)
+
+  it('when a stored design doc differs only by _rev and key order, then it is the same', () => {
+    const stored = { views: wanted.views, _rev: '3-abc', language: 'javascript', _id: wanted._id }
+    assert.equal(sameDesignDocument(stored, wanted), true)
+  })
+
+  it('when a view changed or the doc is missing, then it is not the same', () => {
+    const view = Object.keys(wanted.views)[0]!
+    assert.equal(sameDesignDocument({ ...wanted, _rev: '1-a', views: { [view]: { map: 'function (doc) {}' } } }, wanted), false)
+    assert.equal(sameDesignDocument(undefined, wanted), false)
+  })
+
+  it('every map function is JavaScript that compiles', () => {
+    for (const doc of DESIGN_DOCUMENTS) {
+      for (const view of Object.values(doc.views)) {
+        // eslint-disable-next-line no-new-func
+        assert.doesNotThrow(() => new Function(`return (${view.map})`))
+      }
+    }
+  })
+
+  it('when _security lists the same names and roles in another order, then it is the same; otherwise not', () => {
+    const wantedSecurity = desiredSecurity('app')
+    assert.equal(sameSecurity({ members: { roles: ['_admin'], names: ['app'] }, admins: { roles: ['_admin'] } }, wantedSecurity), true)
+    assert.equal(sameSecurity({ members: { roles: ['_admin'] }, admins: { roles: ['_admin'] } }, wantedSecurity), false)
+    assert.equal(sameSecurity({ members: { names: ['app', 'other'], roles: ['_admin'] }, admins: { roles: ['_admin'] } }, wantedSecurity), false)
+    assert.equal(sameSecurity({}, wantedSecurity), false)
+  })
+})
+
+describe('password hashes', () => {
+  for (const version of [{ major: 2, minor: 3 }, { major: 3, minor: 4 }]) {
+    it(`when hashed for CouchDB ${version.major}.${version.minor}, then the hash verifies the password and no other`, async () => {
+      const hash = await hashAdminPassword('s3cret', version)
+      assert.match(hash, version.minor === 4 ? /^-pbkdf2:sha256-[0-9a-f]{64},[0-9a-f]{32},600000$/ : /^-pbkdf2-[0-9a-f]{40},[0-9a-f]{32},10000$/)
+      assert.equal(hash.includes('s3cret'), false)
+      assert.equal(await adminHashMatches(hash, 's3cret'), true)
+      assert.equal(await adminHashMatches(hash, 's3cret!'), false)
+    })
+  }
+
+  it('when the value is not a hash (CouchDB has not hashed it yet), then it cannot be checked', async () => {
+    assert.equal(await adminHashMatches('s3cret', 's3cret'), undefined)
+  })
+})
+
+describe('report', () => {
+  const report: BootstrapReport = {
+    ok: false,
+    dryRun: false,
+    url: 'http://couch:5984',
+    couchdbVersion: '3.4.3',
+    steps: [
+      { name: 'wait', status: 'unchanged', message: 'CouchDB is up.', durationMs: 3 },
+      { name: 'admin', status: 'failed', message: 'rejected.', durationMs: 3 },
+      { name: 'database', status: 'skipped', message: 'not run: step admin failed.', durationMs: 0 }
+    ]
+  }
+
+  it('when a step failed, then the text has one line per step and a FAILED summary with counts', () => {
+    const lines = formatReport(report).split('\n')
+    assert.equal(lines.length, 4)
+    assert.match(lines[1]!, /^admin\s+failed\s+rejected\.$/)
+    assert.equal(lines[3], 'bootstrap FAILED: 1 unchanged, 1 failed, 1 skipped (CouchDB 3.4.3 at http://couch:5984)')
+  })
+
+  it('when dry-running, then a planned change reads "would be created"', () => {
+    assert.match(formatStep({ name: 'database', status: 'created', message: 'would create database zerglings.', durationMs: 1 }, true), /would be created/)
+  })
+})
