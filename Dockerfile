@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# overmind: one image for the service (`serve`, the default command) and for the init containers
+# that bootstrap CouchDB (`bootstrap STEP...`).
+#   docker build -t overmind:0.1.0 .        (the tag is the package.json version)
+# test/deploy/image.test.ts replays these steps without Docker; keep to WORKDIR, COPY, RUN, ENV,
+# USER, EXPOSE, ENTRYPOINT and CMD, with paths under /app.
+
+# Node 24 is the active LTS line; the tag pins the exact release and Debian base.
+ARG NODE_IMAGE=node:24.18.0-bookworm-slim
+
+# --- build: every dependency, TypeScript compiled into dist/ ---------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would run tsc before the sources are copied; the build runs below.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- runtime: production dependencies and dist/ only ------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    OVERMIND_DATA_DIR=/app/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+# leveldown (PouchDB's embedded store) ships prebuilt binaries, so no compiler is needed and no
+# install script has to run; the npm cache stays in the build cache, not in the image.
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY --from=build /app/dist ./dist
+# The embedded store's directory (used when no CouchDB is configured) belongs to the runtime user.
+RUN mkdir -p data && chown 1000:1000 data
+# The base image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+CMD ["serve"]
