@@ -15,7 +15,14 @@ export async function databaseExists (couch: CouchClient, name: string, auth: Cr
 
 /** `created`, or `existed` when the database was there (412, or a lost race). */
 export async function createDatabase (couch: CouchClient, name: string, auth: Credentials): Promise<'created' | 'existed'> {
-  const response = await couch.request('PUT', '/' + encodeURIComponent(name), { auth })
+  let response
+  try {
+    response = await couch.request('PUT', '/' + encodeURIComponent(name), { auth })
+  } catch (error) {
+    // The answer was lost (connection cut, timeout): the create may have happened. Look.
+    if (await databaseExists(couch, name, auth)) return 'existed'
+    throw error
+  }
   if (response.status === 201 || response.status === 202) return 'created'
   if (response.status === 412) return 'existed'
   if (response.status === 401 || response.status === 403) {

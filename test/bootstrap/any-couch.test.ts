@@ -1,0 +1,101 @@
+// The scenarios that hold on any CouchDB 3.x that already has its admin: run against the double
+// by default and against a real server when COUCHDB_TEST_URL is set (test/support/test-couch.ts).
+// Each test uses its own database and app user, so it never disturbs the server's other data.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { startTestCouch, type TestCouch } from '../support/test-couch.js'
+import { couchRequest, runCli, runJson, statuses, type CliRun } from './helpers.js'
+
+describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)', () => {
+  let couch: TestCouch
+  const users: string[] = []
+  before(async () => { couch = await startTestCouch({ version: '3.4.3' }) })
+  after(async () => {
+    const admin = { name: couch.username, password: couch.password }
+    for (const user of users) {
+      const path = `/_users/${encodeURIComponent('org.couchdb.user:' + user)}`
+      const doc = await couchRequest(couch.url, 'GET', path, admin)
+      if (doc.status === 200) await couchRequest(couch.url, 'DELETE', `${path}?rev=${doc.body._rev as string}`, admin)
+    }
+    await couch.close()
+  })
+
+  function setup (): { env: Record<string, string>, database: string, app: { name: string, password: string } } {
+    const database = couch.uniqueDatabaseName('bootstrap')
+    const app = { name: `app-${randomBytes(4).toString('hex')}`, password: 'app-' + randomBytes(8).toString('hex') }
+    users.push(app.name)
+    const env = {
+      COUCHDB_URL: couch.url,
+      COUCHDB_USERNAME: couch.username,
+      COUCHDB_PASSWORD: couch.password,
+      OVERMIND_DATABASE: database,
+      COUCHDB_APP_USERNAME: app.name,
+      COUCHDB_APP_PASSWORD: app.password,
+      OVERMIND_BOOTSTRAP_TIMEOUT_MS: '5000'
+    }
+    return { env, database, app }
+  }
+
+  function noSecrets (run: CliRun, ...secrets: string[]): void {
+    for (const secret of secrets) assert.equal(run.stdout.includes(secret) || run.stderr.includes(secret), false)
+  }
+
+  it('when run twice, then the second run reports nothing but unchanged/skipped (and the double counts no write)', async () => {
+    const { env, app } = setup()
+    const first = await runJson([], env)
+    assert.equal(first.code, 0, first.stdout + first.stderr)
+    assert.equal(statuses(first.report).database, 'created')
+    assert.equal(statuses(first.report)['app-user'], 'created')
+    couch.double?.resetCounters()
+    const second = await runJson([], env)
+    assert.equal(second.code, 0, second.stderr)
+    assert.deepEqual(new Set(Object.values(statuses(second.report))), new Set(['unchanged', 'skipped']))
+    if (couch.double !== undefined) assert.equal(couch.double.writes, 0)
+    noSecrets(first, couch.password, app.password)
+  })
+
+  it('when three copies run at once, then all exit 0, exactly one creates the database, and the state is complete', async () => {
+    const { env } = setup()
+    const runs = await Promise.all([1, 2, 3].map(async () => await runJson([], env)))
+    for (const run of runs) assert.equal(run.code, 0, run.stdout + run.stderr)
+    assert.equal(runs.filter((run) => statuses(run.report).database === 'created').length, 1)
+    const again = await runJson([], env)
+    assert.deepEqual(new Set(Object.values(statuses(again.report))), new Set(['unchanged', 'skipped']))
+  })
+
+  it('when dry-running, then the database is reported as to be created and is still missing afterwards', async () => {
+    const { env, database } = setup()
+    const run = await runJson(['--dry-run'], env)
+    assert.equal(run.code, 0, run.stderr)
+    assert.equal(statuses(run.report).database, 'created')
+    assert.equal((await couchRequest(couch.url, 'HEAD', '/' + database, { name: couch.username, password: couch.password })).status, 404)
+  })
+
+  it('when the password is wrong, then it exits 1 naming the user, not the password', async () => {
+    const { env } = setup()
+    const wrong = 'wrong-' + randomBytes(6).toString('hex')
+    const run = await runCli(['wait', 'admin', 'database'], { ...env, COUCHDB_PASSWORD: wrong })
+    assert.equal(run.code, 1)
+    assert.match(run.stderr, new RegExp(`step admin failed: .*rejected COUCHDB_USERNAME "${couch.username}"`))
+    noSecrets(run, wrong, couch.password)
+  })
+
+  it('when run as the seed\'s two init containers, then the app user can use the database and an anonymous client cannot', async () => {
+    const { env, database, app } = setup()
+    assert.equal((await runCli(['wait', 'admin'], env)).code, 0)
+    const second = await runCli(['database', 'app-user', 'design-docs'], env)
+    assert.equal(second.code, 0, second.stderr)
+    assert.equal((await couchRequest(couch.url, 'PUT', `/${database}/z1`, app, { facing: 'N', location: { x: 0, y: 0 } })).status, 201)
+    assert.equal((await couchRequest(couch.url, 'GET', `/${database}/z1`, app)).status, 200)
+    assert.equal((await couchRequest(couch.url, 'GET', `/${database}/z1`)).status, 401)
+    assert.equal((await couchRequest(couch.url, 'GET', `/${database}/_design/overmind`, app)).status, 200)
+  })
+
+  it('when nothing listens at the URL, then wait fails after its timeout naming the URL', async () => {
+    const { env } = setup()
+    const run = await runCli(['wait', '--timeout', '300ms'], { ...env, COUCHDB_URL: 'http://127.0.0.1:9' })
+    assert.equal(run.code, 1)
+    assert.match(run.stderr, /CouchDB at http:\/\/127\.0\.0\.1:9 was not up after 0\.3 s/)
+  })
+})
