@@ -1,10 +1,11 @@
 // `overmind serve`: run the HTTP service until SIGTERM or SIGINT.
 import { parseArgs } from 'node:util'
+import { formatReport, runBootstrap } from '../bootstrap/index.js'
 import { ConfigError, loadConfig } from '../config.js'
 import { startServer } from '../http/server.js'
 import { openStore } from '../store/open-store.js'
 
-const HELP = `usage: overmind serve [--http.addr HOST:PORT]
+const HELP = `usage: overmind serve [--http.addr HOST:PORT] [--bootstrap]
 
 Runs the zergling HTTP API. With COUCHDB_URL or COUCHDB_SERVICE_HOST set it uses that CouchDB
 (the database must exist: run \`overmind bootstrap\` first); otherwise an embedded store under
@@ -12,16 +13,17 @@ OVERMIND_DATA_DIR (default ./data).
 
 options:
   --http.addr HOST:PORT   listen address (default OVERMIND_HTTP_ADDR or 0.0.0.0:8080)
+  --bootstrap             run \`overmind bootstrap\` (all steps) first; exit 1 if a step fails
   -h, --help              this text
 
 exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or configuration`
 
 export async function cli (args: string[]): Promise<number> {
-  let values: { 'http.addr'?: string, help?: boolean }
+  let values: { 'http.addr'?: string, help?: boolean, bootstrap?: boolean }
   try {
     // The original (Go) spelled the flag with one dash: -http.addr=:8080
     const normalised = args.map((arg) => arg.replace(/^-http\.addr/, '--http.addr'))
-    values = parseArgs({ args: normalised, options: { 'http.addr': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values
+    values = parseArgs({ args: normalised, options: { 'http.addr': { type: 'string' }, help: { type: 'boolean', short: 'h' }, bootstrap: { type: 'boolean' } } }).values
   } catch (error) {
     process.stderr.write(`overmind serve: ${(error as Error).message}\n\n${HELP}\n`)
     return 2
@@ -40,8 +42,19 @@ export async function cli (args: string[]): Promise<number> {
     }
     throw error
   }
+  if (values.bootstrap === true) {
+    // For a single container without Kubernetes init containers: the same steps, then serve.
+    const report = await runBootstrap(config, { log: (message) => { process.stderr.write(`overmind bootstrap: ${message}\n`) } })
+      .catch((error: unknown) => { if (error instanceof ConfigError) return error; throw error })
+    if (report instanceof ConfigError) {
+      process.stderr.write(`overmind serve --bootstrap: ${report.message}\n`)
+      return 2
+    }
+    process.stderr.write(formatReport(report) + '\n')
+    if (!report.ok) return 1
+  }
   const storeConfig = config.store
-  const server = await startServer({ config, openStore: async () => await openStore(storeConfig) })
+  const server = await startServer({ config, openStore: async (hooks) => await openStore(storeConfig, hooks) })
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => { server.shutdown(signal).then(resolve, resolve) }
     process.once('SIGTERM', stop)
