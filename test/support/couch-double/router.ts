@@ -37,6 +37,9 @@ async function serverRoute (ctx: Ctx, first: string): Promise<Reply> {
   if (first === '_up') return up(ctx)
   // 2.x/3.x: every other `_` path is for server admins (chttpd_auth_request).
   if (!isAdmin(ctx.user)) throw couchErrors.notServerAdmin()
+  if ((ctx.method === 'PUT' || ctx.method === 'DELETE') && ctx.parts.length === 1 && !['_node', '_cluster_setup'].includes(first)) {
+    return await databaseRoute(ctx) // 400 illegal_database_name
+  }
   switch (first) {
     case '_membership': return membership(ctx)
     case '_node': return nodeRoute(ctx)

@@ -67,7 +67,7 @@ export async function designInfoRoute (ctx: Ctx, db: Database, ddocName: string)
     name: ddocName,
     view_index: {
       updates_pending: { minimum: 0, preferred: 0, total: 0 },
-      waiting_commit: false,
+      waiting_commit: true,
       waiting_clients: 0,
       updater_running: false,
       update_seq: updateSeq,
