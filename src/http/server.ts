@@ -8,6 +8,7 @@ import type { Config } from '../config.js'
 import { redact } from '../redact.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import { createApp } from './app.js'
+import { createMetrics } from './metrics.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -19,14 +20,16 @@ export interface RunningServer {
 
 export interface StartServerOptions {
   config: Config
-  openStore: () => Promise<ZerglingStore>
+  openStore: (hooks: { onConflictRetry: () => void }) => Promise<ZerglingStore>
 }
 
 export async function startServer ({ config, openStore }: StartServerOptions): Promise<RunningServer> {
   let draining = false
-  const store = await openStore()
+  const metrics = createMetrics()
+  const store = await openStore({ onConflictRetry: () => metrics.conflictRetries.inc() })
   const app = await createApp({
     store,
+    metrics,
     isDraining: () => draining,
     logger: {
       level: config.logLevel,

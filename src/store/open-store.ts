@@ -10,14 +10,21 @@ export interface StoreLogger {
   info (object: Record<string, unknown>, message: string): void
 }
 
-export async function openStore (config: StoreConfig, logger?: StoreLogger): Promise<ZerglingStore> {
+export interface OpenStoreOptions {
+  logger?: StoreLogger
+  /** Called each time a write is retried after losing a revision race. */
+  onConflictRetry?: () => void
+}
+
+export async function openStore (config: StoreConfig, { logger, onConflictRetry }: OpenStoreOptions = {}): Promise<ZerglingStore> {
+  const retryHooks = { onRetry: onConflictRetry }
   if (config.kind === 'couchdb') {
     const { url, database, username, requestTimeoutMs } = config.couch
     // `url` never holds credentials (config.ts strips them), so it may be logged as it is.
     logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs }, 'using CouchDB')
-    return createCouchStore({ couch: config.couch })
+    return createCouchStore({ couch: config.couch, retryHooks })
   }
-  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database })
+  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks })
   logger?.info({ store: 'embedded', dataDir: config.dataDir, database: config.database }, 'using the embedded store')
   return store
 }

@@ -22,6 +22,8 @@ export interface RetryHooks {
   /** Returns [0, 1); tests pass a fixed one. */
   random?: () => number
   sleep?: (ms: number) => Promise<void>
+  /** Called before each retry (for the conflict-retries metric). */
+  onRetry?: () => void
 }
 
 /** Upper bound of the delay before retry number `retry` (1-based). */
@@ -36,7 +38,7 @@ export function backoffCeiling (policy: RetryPolicy, retry: number): number {
 export async function retryOnConflict<T> (
   attempt: () => Promise<T>,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-  { random = Math.random, sleep = defaultSleep }: RetryHooks = {}
+  { random = Math.random, sleep = defaultSleep, onRetry }: RetryHooks = {}
 ): Promise<T> {
   for (let tried = 1; ; tried++) {
     try {
@@ -47,6 +49,7 @@ export async function retryOnConflict<T> (
         throw new StoreError('conflict', `The zergling kept changing under this command (${tried} attempts lost the race to other writers); nothing was applied, try again.`)
       }
     }
+    onRetry?.()
     await sleep(Math.floor(random() * backoffCeiling(policy, tried)))
   }
 }

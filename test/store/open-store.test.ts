@@ -14,7 +14,7 @@ describe('openStore', () => {
   it('when no CouchDB is configured, then it opens the embedded store under the data directory', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'overmind-open-'))
     const { lines, logger } = captureLogger()
-    const store = await openStore({ kind: 'embedded', dataDir, database: 'zerglings' }, logger)
+    const store = await openStore({ kind: 'embedded', dataDir, database: 'zerglings' }, { logger })
     try {
       assert.equal(store.kind, 'embedded')
       assert.deepEqual(await store.check(), { ok: true })
@@ -31,7 +31,7 @@ describe('openStore', () => {
     const store = await openStore({
       kind: 'couchdb',
       couch: { url: 'http://127.0.0.1:9', username: 'app', password, database: 'zerglings', requestTimeoutMs: 500 }
-    }, logger)
+    }, { logger })
     try {
       assert.equal(store.kind, 'couchdb')
       assert.equal(lines.length, 1)
