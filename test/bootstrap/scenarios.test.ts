@@ -67,6 +67,16 @@ for (const version of VERSIONS) {
       })
     }
 
+    if (adminParty) {
+      it('when the new admin is usable only 300 ms after it is set (async hashing), then admin waits for it and the next steps succeed', async () => {
+        const double = await fresh(version, { adminActivationDelayMs: 300 })
+        const run = await runJson(['admin', 'database'], bootstrapEnv(double.url))
+        assert.equal(run.code, 0, run.stdout + run.stderr)
+        assert.deepEqual(statuses(run.report), { admin: 'created', database: 'created' })
+        assert.ok(run.report.steps[0]!.durationMs >= 250)
+      })
+    }
+
     it('when the password is wrong, then admin fails with a clear message, exit 1, and the password is never printed', async () => {
       const double = await fresh(version, { admins: { [ADMIN]: 'the-right-one' } })
       const run = await runCli([], bootstrapEnv(double.url))
