@@ -18,7 +18,7 @@ import {
   type BootstrapReport, type BootstrapSettings, type Step, type StepContext, type StepName, type StepReport
 } from './types.js'
 
-export const STEPS: readonly Step[] = [waitStep, adminStep, systemDatabasesStep, databaseStep, appUserStep, designDocsStep(), clusterStep]
+export const STEPS: readonly Step[] = [waitStep, adminStep, clusterStep, systemDatabasesStep, databaseStep, appUserStep, designDocsStep()]
 
 export interface BootstrapOptions {
   /** Which steps; default all. Always run in the fixed order, each once. */

@@ -4,7 +4,9 @@
 import type { CouchClient } from './couch-client.js'
 import type { ServerInfo } from './server-info.js'
 
-export const STEP_NAMES = ['wait', 'admin', 'system-databases', 'database', 'app-user', 'design-docs', 'cluster'] as const
+// `cluster` comes before the databases: a database created before the other nodes have joined
+// keeps all its shards on the nodes that were there, so the cluster is finished first.
+export const STEP_NAMES = ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs'] as const
 export type StepName = typeof STEP_NAMES[number]
 
 export type StepStatus = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed'

@@ -87,7 +87,7 @@ describe('settings', () => {
 describe('steps', () => {
   it('are the issue\'s seven, in its order', () => {
     assert.deepEqual(STEPS.map((step) => step.name), [...STEP_NAMES])
-    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'system-databases', 'database', 'app-user', 'design-docs', 'cluster'])
+    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs'])
   })
 })
 
