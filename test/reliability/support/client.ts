@@ -4,7 +4,7 @@
 // searched for the sentinel password.
 import { Agent, request, type IncomingHttpHeaders } from 'node:http'
 import { ledger } from './ledger.js'
-import { scanForSecrets } from './secrets.js'
+import { scanAnswerForSecrets } from './secrets.js'
 
 export interface Answer {
   /** 0 when no HTTP answer came (refused, reset, timed out). */
@@ -70,7 +70,7 @@ function countAnswer (url: string, answer: Answer): void {
     serverErrors: (answer.status >= 500 && answer.status !== 503) || (answer.status === 0 && answer.wasSent && answer.error !== 'ECONNREFUSED') ? 1 : 0
   })
   const { pathname } = new URL(url)
-  scanForSecrets(`the answer to ${pathname.slice(0, 80)}`, answer.body + JSON.stringify(answer.headers))
+  scanAnswerForSecrets(`the answer to ${pathname.slice(0, 80)}`, answer.body + JSON.stringify(answer.headers))
 }
 
 /** `status` of an answer as a word for failure messages: 200, 503 busy, ECONNRESET… */

@@ -4,7 +4,7 @@
 // line a replica printed is searched for the sentinel password before it is dropped.
 import { startServe, type OvermindProcess } from '../../support/overmind-process.js'
 import { startTestCouch, type TestCouch } from '../../support/test-couch.js'
-import { scanForSecrets, SENTINEL_PASSWORD, SENTINEL_USER, watchSecret } from './secrets.js'
+import { scanForSecrets, SENTINEL_PASSWORD, SENTINEL_USER, watchInternalAddress, watchSecret } from './secrets.js'
 
 export type Replica = OvermindProcess & { baseUrl: string }
 
@@ -30,6 +30,7 @@ export async function startTestCouchWithSentinel (): Promise<TestCouch> {
   const couch = await startTestCouch({ admins: { [SENTINEL_USER]: SENTINEL_PASSWORD } })
   // A real CouchDB keeps its own password: that one is then the secret to look for.
   watchSecret(couch.username, couch.password)
+  watchInternalAddress(couch.url)
   return couch
 }
 

@@ -8,6 +8,8 @@ export const SENTINEL_USER = 'admin'
 export const SENTINEL_PASSWORD = 'sentinel-pw-4b1d-chaos-93f7'
 
 const watched = new Set<string>()
+/** Addresses clients must never see (logs may name them: operators need them). */
+const internal = new Set<string>()
 const hits: string[] = []
 
 /** Watches `password` and the Basic token of `user:password` from now on. */
@@ -16,6 +18,22 @@ export function watchSecret (user: string, password: string): void {
   watched.add(password)
   watched.add(Buffer.from(`${user}:${password}`).toString('base64'))
   watched.add(encodeURIComponent(password))
+}
+
+/** Watches CouchDB's `host:port` in answers to clients. */
+export function watchInternalAddress (url: string): void {
+  internal.add(new URL(url).host)
+}
+
+/** Searches an answer to a client for secrets and internal addresses. */
+export function scanAnswerForSecrets (where: string, text: string): void {
+  scanForSecrets(where, text)
+  for (const address of internal) {
+    if (text.includes(address)) {
+      hits.push(`${where} (CouchDB's address)`)
+      ledger.add({ secretHits: 1 })
+    }
+  }
 }
 
 /** Searches `text`; `where` says what it was, for the failure message (never the text itself). */
