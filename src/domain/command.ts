@@ -2,7 +2,7 @@
 // Parsing rejects everything that is not a string of L, R and M before anything is stored
 // (the original service stored unknown commands such as "X" or "m" in the history).
 import { DomainError } from './domain-error.js'
-import type { Command, Facing, Zergling } from './zergling.js'
+import type { Command, Facing, Zergling, ZerglingState } from './zergling.js'
 
 /** More letters than this in one request is a client bug, not a plan. */
 export const MAX_COMMANDS_PER_REQUEST = 1000
@@ -35,7 +35,7 @@ export function parseCommands (input: unknown): Command[] {
   return [...input] as Command[]
 }
 
-type Pose = Pick<Zergling, 'location' | 'facing'>
+type Pose = Pick<ZerglingState, 'location' | 'facing'>
 
 function step ({ location, facing }: Pose, command: Command): Pose {
   switch (command) {
@@ -48,13 +48,18 @@ function step ({ location, facing }: Pose, command: Command): Pose {
   }
 }
 
+/** Where the commands take a zergling, in order. The history is the store's to append to. */
+export function move<T extends ZerglingState> (zergling: T, commands: readonly Command[]): T {
+  const pose = commands.reduce(step, { location: zergling.location, facing: zergling.facing })
+  return { ...zergling, ...pose }
+}
+
 /**
  * Applies every command in order and appends them to the history: one new state, never a
- * partial one. The history is copied once per call, not once per letter.
+ * partial one. Replaying a whole history from spawn with it gives the current state.
  */
 export function applyCommands (zergling: Zergling, commands: readonly Command[]): Zergling {
-  const pose = commands.reduce(step, { location: zergling.location, facing: zergling.facing })
-  return { ...zergling, ...pose, commandHistory: zergling.commandHistory.concat(commands) }
+  return { ...move(zergling, commands), commandHistory: zergling.commandHistory.concat(commands) }
 }
 
 function describe (value: unknown): string {

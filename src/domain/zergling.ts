@@ -9,10 +9,14 @@ export interface Location {
   y: number
 }
 
-export interface Zergling {
+/** Where a zergling is and which way it faces: all a command needs to know. */
+export interface ZerglingState {
   id: string
   location: Location
   facing: Facing
+}
+
+export interface Zergling extends ZerglingState {
   /** One entry per single command, oldest first: replaying it from spawn gives the current state. */
   commandHistory: Command[]
 }

@@ -30,8 +30,9 @@ export const ZerglingDetail = Type.Object({
   id: ZerglingId,
   location: Location,
   facing: Facing,
-  commandHistory: Type.Array(CommandLetter, { description: 'Every command obeyed, one letter per entry, oldest first.' }),
-  _rev: Type.String({ description: 'The stored revision after the last change.' })
+  commandHistory: Type.Optional(Type.Array(CommandLetter, { description: 'The commands obeyed, one letter per entry, oldest first: all of them by default, the last N with `?history=N`, absent with `?history=none`.' })),
+  historyLength: Type.Integer({ minimum: 0, description: 'How many commands it has obeyed in all.' }),
+  _rev: Type.String({ description: 'The stored revision after the change this answer shows.' })
 })
 
 export const ZerglingSummaryEnvelope = Type.Object({ zergling: ZerglingSummary })
@@ -48,6 +49,34 @@ export const ListQuery = Type.Object({
 }, { additionalProperties: false })
 
 export const IdParams = Type.Object({ id: Type.String() })
+
+export const HistoryQuery = Type.Object({
+  history: Type.String({
+    pattern: '^(all|none|[0-9]{1,6})$',
+    default: 'all',
+    description: 'How much of `commandHistory` to include: `all` (the default, as the original did), `none`, or the last N commands. Long histories are cheaper to read page by page at `/zerglings/{id}/history`.'
+  })
+}, { additionalProperties: false })
+
+export const HistoryPageQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000, description: 'Commands per page.' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The `next` value of the previous page.' }))
+}, { additionalProperties: false })
+
+export const HistoryPage = Type.Object({
+  history: Type.Array(CommandLetter, { description: 'Commands in the order they were obeyed.' }),
+  total: Type.Integer({ minimum: 0, description: 'The history\'s length when this page was read.' }),
+  next: Type.Optional(Type.String({ description: 'Pass back as `cursor` for the next page; absent at the end.' }))
+})
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 200,
+    pattern: '^[\\x20-\\x7e]+$',
+    description: 'Makes a retry safe: a repeat with the same key (and the same body) answers the first response again, with `Idempotent-Replayed: true`, and applies nothing. Keys are kept per zergling (the last 100).'
+  }))
+})
 
 export const CommandBody = Type.String({
   pattern: '^[LRM]+$',
@@ -83,5 +112,6 @@ export const ERROR_RESPONSES = {
   404: ErrorBody,
   405: ErrorBody,
   413: ErrorBody,
+  422: ErrorBody,
   503: ErrorBody
 }

@@ -8,7 +8,6 @@ import nano from 'nano'
 import type { CouchConnection } from '../config.js'
 import { createDocumentStore, type AllDocsRow, type DocumentBackend, type DocumentStoreOptions } from './document-store.js'
 import { StoreError } from './store-error.js'
-import type { ZerglingDocument } from './zergling-document.js'
 import type { BrainStatus, ZerglingStore } from './zergling-store.js'
 
 export interface CouchStoreOptions extends DocumentStoreOptions {
@@ -51,17 +50,20 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
   const backend: DocumentBackend = {
     kind: 'couchdb',
     // https://docs.couchdb.org/en/stable/api/document/common.html#get--db-docid
-    getDocument: async (id) => await call({ path: encodeURIComponent(id) }, isObject),
+    getDocument: async (id, { revs = false } = {}) => await call({ path: encodeURIComponent(id), qs: revs ? { revs: true } : undefined }, isObject),
     // https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid
-    putDocument: async (doc: ZerglingDocument) =>
+    putDocument: async (doc) =>
       (await call({ method: 'PUT', path: encodeURIComponent(doc._id), body: doc }, hasRev)).rev,
     // https://docs.couchdb.org/en/stable/api/document/common.html#delete--db-docid
     deleteDocument: async (id, rev) => {
       await call({ method: 'DELETE', path: encodeURIComponent(id), qs: { rev } }, hasRev)
     },
     // https://docs.couchdb.org/en/stable/api/database/bulk-api.html#get--db-_all_docs
-    allDocs: async (startkey, limit) => {
-      const qs = { include_docs: true, limit, ...(startkey === undefined ? {} : { startkey }) }
+    // Keys are JSON in the query string (startkey="…"); nano JSON-encodes them from `qs`.
+    allDocs: async ({ startkey, endkey, limit }) => {
+      const qs: Record<string, unknown> = { include_docs: true, limit }
+      if (startkey !== undefined) qs.startkey = startkey
+      if (endkey !== undefined) qs.endkey = endkey
       return (await call({ path: '_all_docs', qs }, hasRows)).rows
     },
     // https://docs.couchdb.org/en/stable/api/database/common.html#get--db

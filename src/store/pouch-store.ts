@@ -6,7 +6,6 @@ import { join } from 'node:path'
 import PouchDB from 'pouchdb'
 import { createDocumentStore, type DocumentBackend, type DocumentStoreOptions } from './document-store.js'
 import { StoreError } from './store-error.js'
-import type { ZerglingDocument } from './zergling-document.js'
 import type { ZerglingStore } from './zergling-store.js'
 
 export interface PouchStoreOptions extends DocumentStoreOptions {
@@ -16,18 +15,18 @@ export interface PouchStoreOptions extends DocumentStoreOptions {
 
 export async function createPouchStore ({ dataDir, database, ...options }: PouchStoreOptions): Promise<ZerglingStore> {
   await mkdir(dataDir, { recursive: true })
-  const db = new PouchDB<Omit<ZerglingDocument, '_id' | '_rev'>>(join(dataDir, database))
+  const db = new PouchDB<Record<string, unknown>>(join(dataDir, database))
   // Opening is lazy in PouchDB: fail here, with a clear error, if the directory is unusable.
   await translate(db.info(), 'open')
   let open = true
 
   const backend: DocumentBackend = {
     kind: 'embedded',
-    getDocument: async (id) => await translate(db.get(id), 'read'),
+    getDocument: async (id, { revs = false } = {}) => await translate(db.get(id, { revs }), 'read'),
     putDocument: async (doc) => (await translate(db.put(doc), 'write')).rev,
     deleteDocument: async (id, rev) => { await translate(db.remove(id, rev), 'delete') },
-    allDocs: async (startkey, limit) => {
-      const range = startkey === undefined ? {} : { startkey }
+    allDocs: async ({ startkey, endkey, limit }) => {
+      const range = { ...(startkey === undefined ? {} : { startkey }), ...(endkey === undefined ? {} : { endkey }) }
       const result = await translate(db.allDocs({ include_docs: true, limit, ...range }), 'list')
       return result.rows.map((row) => ({ id: row.id, doc: row.doc }))
     },

@@ -15,6 +15,8 @@ export type StoreErrorKind =
   | 'unauthorized'
   /** A list cursor that this service did not hand out. */
   | 'invalid_cursor'
+  /** An Idempotency-Key seen before with different commands. */
+  | 'idempotency_key_reused'
 
 export class StoreError extends Error {
   readonly kind: StoreErrorKind

@@ -1,53 +1,116 @@
-// The one document shape both stores write, the original Go service's:
-// `{_id, _rev, location: {x, y}, facing, commandHistory: [...]}`, one history entry per command.
-// Reading is lenient where the original was (it omitted `commandHistory` until the first
-// command) and strict about what counts as a zergling, so design docs and strangers never leak.
+// The documents both stores write. A zergling is one small main document; its history lives in
+// immutable chunk documents of HISTORY_CHUNK_SIZE commands plus a short tail in the main
+// document, so a command rewrites a few hundred bytes whatever the history's length.
+//
+//   main:  {_id: <uuid>, location: {x, y}, facing, archivedChunks: k, recentCommands: "LMM…",
+//           idempotency: [...]}
+//   chunk: {_id: "history:<uuid>:00000003", zergling: <uuid>, index: 3, commands: "MMLR…"}
+//
+// Chunk ids sort after every UUID in `_all_docs` ('h' > 'f'), so listing never walks them.
+// Documents written by the original service (`commandHistory: [...]`, no chunks) still read.
 import { isZerglingId } from '../domain/zergling-id.js'
-import type { Command, Facing, Zergling } from '../domain/zergling.js'
-import type { StoredZergling } from './zergling-store.js'
+import type { Command, Facing, ZerglingState } from '../domain/zergling.js'
+
+export const HISTORY_CHUNK_SIZE = 1000
+
+/** What is remembered of a request made with an Idempotency-Key (both values are hashes). */
+export interface IdempotencyRecord {
+  key: string
+  commands: string
+  /** The history's length right after the request, and the state it left. */
+  historyLength: number
+  location: { x: number, y: number }
+  facing: Facing
+  /** The revision generation of the write that applied it (`N` of `N-hash`). */
+  generation: number
+}
 
 export interface ZerglingDocument {
   _id: string
   _rev?: string
   location: { x: number, y: number }
   facing: Facing
-  commandHistory: Command[]
+  /** Commands after the archived chunks, oldest first, one letter each. */
+  recentCommands: string
+  /** How many chunks of HISTORY_CHUNK_SIZE commands precede `recentCommands`. */
+  archivedChunks: number
+  idempotency?: IdempotencyRecord[]
 }
 
-const FACINGS: ReadonlySet<unknown> = new Set(['N', 'E', 'S', 'W'])
-const COMMANDS: ReadonlySet<unknown> = new Set(['L', 'R', 'M'])
+export interface HistoryChunkDocument {
+  _id: string
+  _rev?: string
+  zergling: string
+  index: number
+  commands: string
+}
 
-export function toDocument (zergling: Zergling, rev?: string): ZerglingDocument {
+/** A main document as the store works with it. */
+export interface ZerglingRecord {
+  state: ZerglingState
+  rev: string
+  recentCommands: string
+  archivedChunks: number
+  idempotency: IdempotencyRecord[]
+}
+
+export function historyLength (record: Pick<ZerglingRecord, 'recentCommands' | 'archivedChunks'>): number {
+  return record.archivedChunks * HISTORY_CHUNK_SIZE + record.recentCommands.length
+}
+
+export function historyChunkId (zerglingId: string, index: number): string {
+  return `history:${zerglingId}:${String(index).padStart(8, '0')}`
+}
+
+export function toDocument (record: Omit<ZerglingRecord, 'rev'>, rev?: string): ZerglingDocument {
+  const { state } = record
   const doc: ZerglingDocument = {
-    _id: zergling.id,
-    location: { x: zergling.location.x, y: zergling.location.y },
-    facing: zergling.facing,
-    commandHistory: [...zergling.commandHistory]
+    _id: state.id,
+    location: { x: state.location.x, y: state.location.y },
+    facing: state.facing,
+    recentCommands: record.recentCommands,
+    archivedChunks: record.archivedChunks
   }
+  if (record.idempotency.length > 0) doc.idempotency = record.idempotency
   if (rev !== undefined) doc._rev = rev
   return doc
 }
 
-/** Is this stored document a zergling (and not a design doc, a `_local` doc or anything else)? */
-export function isZerglingDocument (doc: unknown): doc is ZerglingDocument & { _rev: string } {
+const FACINGS: ReadonlySet<unknown> = new Set(['N', 'E', 'S', 'W'])
+const COMMANDS = /^[LRM]*$/
+
+/** Is this stored document a zergling (and not a design doc, a chunk or anything else)? */
+export function isZerglingDocument (doc: unknown): doc is Record<string, unknown> & { _id: string, _rev: string } {
   if (typeof doc !== 'object' || doc === null) return false
   const candidate = doc as Record<string, unknown>
   const location = candidate.location as Record<string, unknown> | null | undefined
-  const history = candidate.commandHistory
+  const { commandHistory, recentCommands, archivedChunks } = candidate
+  const legacyHistory = commandHistory === undefined || (Array.isArray(commandHistory) && commandHistory.every((c) => c === 'L' || c === 'R' || c === 'M'))
   return typeof candidate._id === 'string' && isZerglingId(candidate._id) &&
     typeof candidate._rev === 'string' &&
     typeof location === 'object' && location !== null &&
     Number.isFinite(location.x) && Number.isFinite(location.y) &&
     FACINGS.has(candidate.facing) &&
-    (history === undefined || (Array.isArray(history) && history.every((c) => COMMANDS.has(c))))
+    (recentCommands === undefined || (typeof recentCommands === 'string' && COMMANDS.test(recentCommands))) &&
+    (archivedChunks === undefined || (Number.isSafeInteger(archivedChunks) && (archivedChunks as number) >= 0)) &&
+    legacyHistory
 }
 
-export function fromDocument (doc: ZerglingDocument & { _rev: string }): StoredZergling {
+export function fromDocument (doc: Record<string, unknown> & { _id: string, _rev: string }): ZerglingRecord {
+  const location = doc.location as { x: number, y: number }
+  // The original service kept the whole history in `commandHistory`: read it as the tail.
+  const legacy = Array.isArray(doc.commandHistory) ? (doc.commandHistory as Command[]).join('') : ''
   return {
-    id: doc._id,
-    location: { x: doc.location.x, y: doc.location.y },
-    facing: doc.facing,
-    commandHistory: doc.commandHistory ?? [],
-    rev: doc._rev
+    state: { id: doc._id, location: { x: location.x, y: location.y }, facing: doc.facing as Facing },
+    rev: doc._rev,
+    recentCommands: typeof doc.recentCommands === 'string' ? doc.recentCommands : legacy,
+    archivedChunks: typeof doc.archivedChunks === 'number' ? doc.archivedChunks : 0,
+    idempotency: Array.isArray(doc.idempotency) ? doc.idempotency as IdempotencyRecord[] : []
   }
+}
+
+export function isHistoryChunk (doc: unknown): doc is HistoryChunkDocument {
+  if (typeof doc !== 'object' || doc === null) return false
+  const candidate = doc as Record<string, unknown>
+  return typeof candidate.commands === 'string' && COMMANDS.test(candidate.commands) && typeof candidate.index === 'number'
 }

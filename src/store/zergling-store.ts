@@ -1,10 +1,17 @@
 // The contract every store keeps (CouchDB through nano, embedded PouchDB). One contract test
 // suite (test/store/zergling-store.contract.ts) runs against each, so both behave the same.
-import type { Zergling } from '../domain/zergling.js'
+import type { Command, ZerglingState } from '../domain/zergling.js'
 
-export interface StoredZergling extends Zergling {
-  /** The document revision after the last write, as CouchDB reports it (`N-hash`). */
+/** How much of the history a caller wants back: all of it, none, or the last N commands. */
+export type HistoryView = 'all' | 'none' | { last: number }
+
+export interface StoredZergling extends ZerglingState {
+  /** The document revision after the write that produced this state (`N-hash`). */
   rev: string
+  /** How many commands it has obeyed in all. */
+  historyLength: number
+  /** The part of the history asked for (oldest first); absent for `'none'`. */
+  commandHistory?: Command[]
 }
 
 export interface ListOptions {
@@ -15,10 +22,34 @@ export interface ListOptions {
 }
 
 export interface ZerglingPage {
-  /** Ordered by id; never contains design documents or anything that is not a zergling. */
+  /** Ordered by id, without history; never design documents or anything that is not a zergling. */
   zerglings: StoredZergling[]
   /** Present when there may be more: pass it back as `cursor`. */
   next?: string
+}
+
+export interface HistoryPage {
+  /** Commands `offset .. offset+limit` of the history, oldest first. */
+  commands: Command[]
+  /** The history's length when it was read. */
+  total: number
+}
+
+export interface CommandRequest {
+  commands: Command[]
+  history: HistoryView
+  /**
+   * A client's key for this request: a repeat with the same key and the same commands answers
+   * the first result again and applies nothing; the same key with other commands is rejected
+   * (StoreError `idempotency_key_reused`). The last IDEMPOTENCY_KEYS_KEPT keys are kept per zergling.
+   */
+  idempotencyKey?: string
+}
+
+export interface Outcome<T> {
+  result: T
+  /** True when an Idempotency-Key matched an earlier request and nothing was applied now. */
+  replayed: boolean
 }
 
 /** What the store can say about the brain, for `/_health` and `/readyz`. */
@@ -29,22 +60,27 @@ export type BrainStatus =
 export interface ZerglingStore {
   /** `couchdb` or `embedded`, for logs and `/_health`. */
   readonly kind: 'couchdb' | 'embedded'
-  /** Stores a new zergling; its id must not exist yet. */
-  create (zergling: Zergling): Promise<StoredZergling>
+  /**
+   * Spawns a zergling at (0,0) facing N. With an idempotency key the id is derived from the key,
+   * so a repeat finds the first spawn instead of making a second zergling.
+   */
+  spawn (options?: { idempotencyKey?: string }): Promise<Outcome<StoredZergling>>
   /** Throws StoreError `not_found` for an unknown or deleted id. */
-  get (id: string): Promise<StoredZergling>
+  get (id: string, history: HistoryView): Promise<StoredZergling>
   /** One page in stable id order; never loads more than one page of documents. */
   list (options: ListOptions): Promise<ZerglingPage>
+  /** A slice of the history, for `GET /zerglings/:id/history`. */
+  history (id: string, slice: { offset: number, limit: number }): Promise<HistoryPage>
   /**
-   * Read-modify-write on the document's revision: `change` gets the current state and returns the
-   * next one. On a revision conflict the store re-reads and calls `change` again (bounded,
-   * jittered backoff), so concurrent writers never lose each other's changes. `change` must be
-   * pure; whatever it throws (a DomainError) propagates and nothing is stored. After the last
-   * retry it throws StoreError `conflict`: never a false success.
+   * Applies commands in order as one change (read-modify-write on the revision). Concurrent
+   * commands on one zergling in one process are applied together in one write; a revision
+   * conflict with another process is retried from a fresh read (bounded, jittered backoff), so
+   * no acknowledged command is lost or applied twice. After the last retry it throws StoreError
+   * `conflict`: never a false success. The cost does not grow with the history.
    */
-  update (id: string, change: (current: Zergling) => Zergling): Promise<StoredZergling>
+  command (id: string, request: CommandRequest): Promise<Outcome<StoredZergling>>
   /** Deletes and returns the last state; throws `not_found` when there is nothing to delete. */
-  remove (id: string): Promise<StoredZergling>
+  remove (id: string, history: HistoryView): Promise<StoredZergling>
   /** Reachable, authorised, database present? Never throws. */
   check (): Promise<BrainStatus>
   /** Releases connections and files; the store is unusable afterwards. */

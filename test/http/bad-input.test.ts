@@ -9,9 +9,10 @@ function spyOnIds (store: ZerglingStore, seen: string[]): ZerglingStore {
   return {
     ...store,
     kind: store.kind,
-    get: async (id) => { seen.push(id); return await store.get(id) },
-    update: async (id, change) => { seen.push(id); return await store.update(id, change) },
-    remove: async (id) => { seen.push(id); return await store.remove(id) }
+    get: async (id, history) => { seen.push(id); return await store.get(id, history) },
+    history: async (id, slice) => { seen.push(id); return await store.history(id, slice) },
+    command: async (id, request) => { seen.push(id); return await store.command(id, request) },
+    remove: async (id, history) => { seen.push(id); return await store.remove(id, history) }
   }
 }
 
@@ -63,8 +64,8 @@ describe('bad input', () => {
     it(`when the id is ${template.length > 40 ? `${template.length} characters long` : JSON.stringify(template)}, then every method answers 404 and the store never sees it`, async () => {
       const badId = template === 'REAL-in-capitals' ? id.toUpperCase() : template === 'REAL-with-a-suffix' ? `${id}x` : template
       idsSeenByStore.length = 0
-      for (const [method, payload] of [['GET', undefined], ['POST', '"M"'], ['DELETE', undefined]] as const) {
-        const response = await ctx.app.inject({ method, url: `/zerglings/${badId}`, payload })
+      for (const [method, suffix, payload] of [['GET', '', undefined], ['GET', '/history', undefined], ['POST', '', '"M"'], ['POST', '/_action', '"M"'], ['DELETE', '', undefined]] as const) {
+        const response = await ctx.app.inject({ method, url: `/zerglings/${badId}${suffix}`, payload })
         assert.equal(response.statusCode, 404, `${method} /zerglings/${badId.slice(0, 40)}`)
         assert.equal(response.json().error, 'not_found')
       }

@@ -117,3 +117,81 @@ describe('listing zerglings', () => {
     assert.equal(response.json().error, 'invalid_cursor')
   })
 })
+
+describe('history and retries', () => {
+  let ctx: EmbeddedApp
+  before(async () => { ctx = await startEmbeddedApp() })
+  after(async () => { await ctx.close() })
+
+  const spawn = async (): Promise<string> => (await ctx.app.inject({ method: 'POST', url: '/zerglings/' })).json().zergling.id
+
+  it('when a command asks for ?history=none or ?history=N, then the answer carries that much history and the full length', async () => {
+    const id = await spawn()
+    await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, payload: '"MMRLM"' })
+    const none = (await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}?history=none`, payload: '"L"' })).json().zergling
+    assert.equal(none.commandHistory, undefined)
+    assert.equal(none.historyLength, 6)
+    const lastTwo = (await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}?history=2` })).json().zergling
+    assert.deepEqual(lastTwo.commandHistory, ['M', 'L'])
+    const bad = await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}?history=some` })
+    assert.equal(bad.statusCode, 400)
+  })
+
+  it('when a long history is read page by page, then the pages join up to the whole history in order', async () => {
+    const id = await spawn()
+    const sent = ['M'.repeat(700), 'R'.repeat(700), 'LM'.repeat(350)]
+    for (const letters of sent) await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}?history=none`, payload: JSON.stringify(letters) })
+    let url = `/zerglings/${id}/history?limit=800`
+    let joined = ''
+    for (let page = 0; page < 10; page++) {
+      const body = (await ctx.app.inject({ method: 'GET', url })).json()
+      assert.equal(body.total, 2100)
+      joined += (body.history as string[]).join('')
+      if (body.next === undefined) break
+      url = `/zerglings/${id}/history?limit=800&cursor=${encodeURIComponent(body.next as string)}`
+    }
+    assert.equal(joined, sent.join(''))
+    assert.equal((await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}/history?cursor=bogus` })).statusCode, 400)
+  })
+
+  it('when a command is retried with its Idempotency-Key, then the first answer comes back marked as a replay and nothing moves twice', async () => {
+    const id = await spawn()
+    const headers = { 'idempotency-key': 'retry-7d1e' }
+    const first = await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, headers, payload: '"M"' })
+    const again = await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}/_action`, headers, payload: '"M"' })
+    assert.equal(again.statusCode, 200)
+    assert.equal(again.headers['idempotent-replayed'], 'true')
+    assert.equal(first.headers['idempotent-replayed'], undefined)
+    assert.deepEqual(again.json(), first.json())
+    assert.deepEqual((await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}` })).json().zergling.location, { x: 0, y: 1 })
+  })
+
+  it('when an Idempotency-Key is reused for other commands, then it answers 422 and nothing moves', async () => {
+    const id = await spawn()
+    const headers = { 'idempotency-key': 'reuse-0b2c' }
+    await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, headers, payload: '"M"' })
+    const reused = await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, headers, payload: '"R"' })
+    assert.equal(reused.statusCode, 422)
+    assert.equal(reused.json().error, 'idempotency_key_reused')
+    assert.equal((await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}` })).json().zergling.facing, 'N')
+  })
+
+  it('when a spawn is retried with its Idempotency-Key, then the same zergling comes back and no second one exists', async () => {
+    const before = (await ctx.app.inject({ method: 'GET', url: '/zerglings/?limit=1000' })).json().zerglings.length
+    const headers = { 'idempotency-key': 'spawn-5a9f' }
+    const first = await ctx.app.inject({ method: 'POST', url: '/zerglings/', headers })
+    const again = await ctx.app.inject({ method: 'POST', url: '/zerglings/', headers })
+    assert.equal(again.statusCode, 201)
+    assert.equal(again.headers['idempotent-replayed'], 'true')
+    assert.deepEqual(again.json(), first.json())
+    assert.equal((await ctx.app.inject({ method: 'GET', url: '/zerglings/?limit=1000' })).json().zerglings.length, before + 1)
+  })
+
+  it('when an Idempotency-Key is not printable ASCII or too long, then it answers 400', async () => {
+    const id = await spawn()
+    for (const key of ['x'.repeat(201), 'tab\there']) {
+      const response = await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, headers: { 'idempotency-key': key }, payload: '"M"' })
+      assert.equal(response.statusCode, 400, JSON.stringify(key))
+    }
+  })
+})

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { inspect } from 'node:util'
 import { after, describe, it, type TestContext } from 'node:test'
-import { spawnZergling } from '../../src/domain/index.js'
 import type { CouchConnection } from '../../src/config.js'
 import { createCouchStore, translateCouchError } from '../../src/store/couch-store.js'
 import { isStoreError, type StoreErrorKind } from '../../src/store/store-error.js'
@@ -103,8 +102,8 @@ describe('the CouchDB store against a server', () => {
     assert.equal(status.ok === false && status.kind, 'missing_database')
     assert.match(status.ok === false ? status.reason : '', /overmind bootstrap/)
     const errors = [
-      await expectStoreError(store.get(randomUUID()), 'missing_database', couch.password),
-      await expectStoreError(store.create(spawnZergling(randomUUID())), 'missing_database', couch.password),
+      await expectStoreError(store.get(randomUUID(), 'all'), 'missing_database', couch.password),
+      await expectStoreError(store.spawn(), 'missing_database', couch.password),
       await expectStoreError(store.list({ limit: 10 }), 'missing_database', couch.password)
     ]
     for (const error of errors) assert.match(error.message, /overmind bootstrap/)
@@ -120,8 +119,8 @@ describe('the CouchDB store against a server', () => {
       const status = await store.check()
       assert.equal(status.ok === false && status.kind, 'unauthorized')
       assert.ok(status.ok === false && !status.reason.includes(wrong))
-      await expectStoreError(store.get(randomUUID()), 'unauthorized', wrong, couch.password)
-      await expectStoreError(store.create(spawnZergling(randomUUID())), 'unauthorized', wrong, couch.password)
+      await expectStoreError(store.get(randomUUID(), 'all'), 'unauthorized', wrong, couch.password)
+      await expectStoreError(store.spawn(), 'unauthorized', wrong, couch.password)
     } finally {
       await store.close()
       await couch.deleteDatabase(database)
@@ -133,7 +132,7 @@ describe('the CouchDB store against a server', () => {
     const fixture = await createFixture()
     try {
       const store = await fixture.open()
-      for (let i = 0; i < 5; i++) await store.create(spawnZergling(randomUUID()))
+      for (let i = 0; i < 5; i++) await store.spawn()
       couch.double.resetCounters()
       await store.list({ limit: 2 })
       const lists = couch.double.requests.filter((r: { path: string }) => r.path.endsWith('/_all_docs'))
@@ -171,10 +170,10 @@ async function withOwnDouble (
 describe('the CouchDB store when the server misbehaves', () => {
   it('when the server is stopped, then calls and check say unavailable within the timeout', async (t) => {
     await withOwnDouble(t, 1000, async (store, double, own) => {
-      await store.create(spawnZergling(randomUUID()))
+      await store.spawn()
       await double.stop()
       const started = Date.now()
-      await expectStoreError(store.get(randomUUID()), 'unavailable', own.password)
+      await expectStoreError(store.get(randomUUID(), 'all'), 'unavailable', own.password)
       assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`)
       const status = await store.check()
       assert.equal(status.ok === false && status.kind, 'unavailable')
@@ -185,7 +184,7 @@ describe('the CouchDB store when the server misbehaves', () => {
     await withOwnDouble(t, 200, async (store, double, own) => {
       double.setLatency(2000)
       const started = Date.now()
-      const error = await expectStoreError(store.get(randomUUID()), 'unavailable', own.password)
+      const error = await expectStoreError(store.get(randomUUID(), 'all'), 'unavailable', own.password)
       const elapsed = Date.now() - started
       assert.ok(elapsed >= 150 && elapsed < 1500, `took ${elapsed} ms`)
       assert.match(error.message, /200 ms/)
@@ -197,10 +196,10 @@ describe('the CouchDB store when the server misbehaves', () => {
 
   it('when the connection drops halfway through a successful answer, then the call says unavailable, not success', async (t) => {
     await withOwnDouble(t, 1000, async (store, double, own) => {
-      const { id } = await store.create(spawnZergling(randomUUID()))
+      const { id } = (await store.spawn()).result
       double.cutNextResponses(1)
-      await expectStoreError(store.get(id), 'unavailable', own.password)
-      assert.equal((await store.get(id)).id, id, 'the next call works again')
+      await expectStoreError(store.get(id, 'all'), 'unavailable', own.password)
+      assert.equal((await store.get(id, 'all')).id, id, 'the next call works again')
     })
   })
 })
@@ -236,7 +235,7 @@ describe('translateCouchError', () => {
 it('when a store runs against a missing database, then the database is still missing afterwards', async () => {
   const database = couch.uniqueDatabaseName('nocreate')
   const store = createCouchStore({ couch: connection(couch, database) })
-  await assertStoreError(store.create(spawnZergling(randomUUID())), 'missing_database')
+  await assertStoreError(store.spawn(), 'missing_database')
   await store.check()
   await store.close()
   assert.equal((await couchRequest(couch, 'GET', `/${encodeURIComponent(database)}`)).status, 404)

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import PouchDB from 'pouchdb'
-import { spawnZergling } from '../../src/domain/index.js'
 import { createPouchStore } from '../../src/store/pouch-store.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
@@ -45,9 +43,8 @@ describe('the embedded PouchDB store', () => {
     const store = await createPouchStore({ dataDir, database: 'zerglings' })
     try {
       assert.ok((await stat(dataDir)).isDirectory())
-      const id = randomUUID()
-      await store.create(spawnZergling(id))
-      assert.equal((await store.get(id)).id, id)
+      const { id } = (await store.spawn()).result
+      assert.equal((await store.get(id, 'all')).id, id)
     } finally {
       await store.close()
     }
@@ -55,13 +52,12 @@ describe('the embedded PouchDB store', () => {
 
   it('when the store is closed and opened again, then the zerglings are still there', async () => {
     const dataDir = await mkdtemp(join(root, 'reopen-'))
-    const id = randomUUID()
     const first = await createPouchStore({ dataDir, database: 'zerglings' })
-    await first.create(spawnZergling(id))
+    const { id } = (await first.spawn()).result
     await first.close()
     const second = await createPouchStore({ dataDir, database: 'zerglings' })
     try {
-      assert.equal((await second.get(id)).id, id)
+      assert.equal((await second.get(id, 'all')).id, id)
     } finally {
       await second.close()
     }

@@ -1,21 +1,36 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { spawnZergling } from '../../src/domain/index.js'
-import { fromDocument, isZerglingDocument, toDocument } from '../../src/store/zergling-document.js'
+import { fromDocument, historyChunkId, isHistoryChunk, isZerglingDocument, toDocument } from '../../src/store/zergling-document.js'
 
 describe('the zergling document', () => {
   it('when a zergling becomes a document and back, then nothing is lost', () => {
-    const zergling = { ...spawnZergling(randomUUID()), commandHistory: ['M' as const] }
-    const doc = { ...toDocument(zergling), _rev: '2-abc' }
+    const record = {
+      state: { id: randomUUID(), location: { x: 0, y: 1 }, facing: 'N' as const },
+      recentCommands: 'M',
+      archivedChunks: 2,
+      idempotency: [{ key: 'k', commands: 'c', historyLength: 2001, location: { x: 0, y: 1 }, facing: 'N' as const, generation: 7 }]
+    }
+    const doc = { ...toDocument(record), _rev: '7-abc' }
     assert.ok(isZerglingDocument(doc))
-    assert.deepEqual(fromDocument(doc), { ...zergling, rev: '2-abc' })
+    assert.deepEqual(fromDocument(doc), { ...record, rev: '7-abc' })
   })
 
-  it('when a document comes from the original service without commandHistory, then it reads as an empty history', () => {
-    const doc = { _id: randomUUID(), _rev: '1-a', location: { x: 0, y: 0 }, facing: 'N' }
-    assert.ok(isZerglingDocument(doc))
-    assert.deepEqual(fromDocument(doc as Parameters<typeof fromDocument>[0]).commandHistory, [])
+  it('when a document comes from the original service, then its commandHistory reads as the history, or none without it', () => {
+    const bare = { _id: randomUUID(), _rev: '1-a', location: { x: 0, y: 0 }, facing: 'N' }
+    assert.ok(isZerglingDocument(bare))
+    assert.equal(fromDocument(bare).recentCommands, '')
+    const moved = { ...bare, commandHistory: ['M', 'L'] }
+    assert.ok(isZerglingDocument(moved))
+    assert.deepEqual({ ...fromDocument(moved), rev: undefined }, { state: { id: bare._id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: 'ML', archivedChunks: 0, idempotency: [], rev: undefined })
+  })
+
+  it('when a history chunk is named, then its id sorts after every zergling id and in index order', () => {
+    const id = randomUUID()
+    assert.ok(historyChunkId(id, 2) > 'f'.repeat(36))
+    assert.ok(historyChunkId(id, 9) < historyChunkId(id, 10))
+    assert.ok(isHistoryChunk({ _id: historyChunkId(id, 0), zergling: id, index: 0, commands: 'MLR' }))
+    assert.ok(!isHistoryChunk({ _id: historyChunkId(id, 0), zergling: id, index: 0, commands: 'MXR' }))
   })
 
   it('when a document is a design doc or has another shape, then it is not a zergling', () => {
@@ -27,7 +42,9 @@ describe('the zergling document', () => {
       { ...good, _rev: undefined },
       { ...good, facing: '' },
       { ...good, location: { x: '1', y: 0 } },
-      { ...good, commandHistory: ['X'] }
+      { ...good, commandHistory: ['X'] },
+      { ...good, recentCommands: 'MX' },
+      { ...good, archivedChunks: -1 }
     ]
     for (const doc of strangers) assert.equal(isZerglingDocument(doc), false, JSON.stringify(doc))
   })

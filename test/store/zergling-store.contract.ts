@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, it } from 'node:test'
-import { applyCommands, DomainError, parseCommands, spawnZergling, type Zergling } from '../../src/domain/index.js'
+import { applyCommands, parseCommands, spawnZergling } from '../../src/domain/index.js'
+import { IDEMPOTENCY_KEYS_KEPT } from '../../src/store/idempotency.js'
+import { HISTORY_CHUNK_SIZE } from '../../src/store/zergling-document.js'
 import { encodeCursor } from '../../src/store/list-cursor.js'
 import { isStoreError, type StoreErrorKind } from '../../src/store/store-error.js'
-import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import type { StoredZergling, ZerglingStore } from '../../src/store/zergling-store.js'
 
 export interface StoreFixture {
   /** A new store instance on this fixture's database; several of them act like replicas. */
@@ -31,49 +33,51 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
     afterEach(async () => { await fixture.destroy() })
 
     async function spawn (count: number): Promise<string[]> {
-      const ids = Array.from({ length: count }, () => randomUUID())
-      for (const id of ids) await store.create(spawnZergling(id))
+      const ids: string[] = []
+      for (let i = 0; i < count; i++) ids.push((await store.spawn()).result.id)
       return ids.sort()
     }
 
-    const move = (letters: string) => (current: Zergling): Zergling => applyCommands(current, parseCommands(letters))
+    const send = async (on: ZerglingStore, id: string, letters: string, idempotencyKey?: string): Promise<StoredZergling> =>
+      (await on.command(id, { commands: parseCommands(letters), history: 'all', idempotencyKey })).result
 
-    it('when a zergling is created, then get returns it with a first revision', async () => {
-      const id = randomUUID()
-      const created = await store.create(spawnZergling(id))
-      const read = await store.get(id)
-      assert.match(created.rev, /^1-/)
-      assert.deepEqual(read, { ...spawnZergling(id), rev: created.rev })
+    it('when a zergling is spawned, then get returns it at (0,0) facing N with a first revision and no history', async () => {
+      const { result: spawned, replayed } = await store.spawn()
+      assert.equal(replayed, false)
+      assert.match(spawned.rev, /^1-/)
+      assert.deepEqual(await store.get(spawned.id, 'all'), { id: spawned.id, location: { x: 0, y: 0 }, facing: 'N', commandHistory: [], historyLength: 0, rev: spawned.rev })
     })
 
-    it('when a zergling is stored, then its document has the original service\'s shape', async () => {
+    it('when a zergling is stored, then its main document holds its state and a short tail of its history', async () => {
       const [id] = await spawn(1)
-      const { rev } = await store.update(id!, move('ML'))
+      const { rev } = await send(store, id!, 'ML')
       assert.deepEqual(await fixture.getRaw(id!), {
-        _id: id, _rev: rev, location: { x: 0, y: 1 }, facing: 'W', commandHistory: ['M', 'L']
+        _id: id, _rev: rev, location: { x: 0, y: 1 }, facing: 'W', recentCommands: 'ML', archivedChunks: 0
       })
     })
 
-    it('when an id is created twice, then the second create is a conflict and the first stays', async () => {
-      const [id] = await spawn(1)
-      await store.update(id!, move('M'))
-      await assertStoreError(store.create(spawnZergling(id!)), 'conflict')
-      assert.deepEqual((await store.get(id!)).location, { x: 0, y: 1 })
+    it('when a document has the original service\'s shape (a whole commandHistory), then it reads and takes commands', async () => {
+      const id = randomUUID()
+      await fixture.putRaw({ _id: id, location: { x: 0, y: 1 }, facing: 'W', commandHistory: ['M', 'L'] })
+      assert.deepEqual((await store.get(id, 'all')).commandHistory, ['M', 'L'])
+      const moved = await send(store, id, 'M')
+      assert.deepEqual({ location: moved.location, history: moved.commandHistory }, { location: { x: -1, y: 1 }, history: ['M', 'L', 'M'] })
     })
 
-    it('when an id is unknown, then get, update and remove say not_found', async () => {
+    it('when an id is unknown, then get, command, history and remove say not_found', async () => {
       const id = randomUUID()
-      await assertStoreError(store.get(id), 'not_found')
-      await assertStoreError(store.update(id, move('M')), 'not_found')
-      await assertStoreError(store.remove(id), 'not_found')
+      await assertStoreError(store.get(id, 'all'), 'not_found')
+      await assertStoreError(send(store, id, 'M'), 'not_found')
+      await assertStoreError(store.history(id, { offset: 0, limit: 10 }), 'not_found')
+      await assertStoreError(store.remove(id, 'all'), 'not_found')
     })
 
     it('when an id is a CouchDB path rather than a zergling id, then it is not_found and nothing is touched', async () => {
       await fixture.putRaw({ _id: '_design/x', views: {} })
       for (const id of ['_all_docs', '_design/x', '../x', 'a/b', '_changes', '%2F']) {
-        await assertStoreError(store.get(id), 'not_found')
-        await assertStoreError(store.update(id, move('M')), 'not_found')
-        await assertStoreError(store.remove(id), 'not_found')
+        await assertStoreError(store.get(id, 'all'), 'not_found')
+        await assertStoreError(send(store, id, 'M'), 'not_found')
+        await assertStoreError(store.remove(id, 'all'), 'not_found')
       }
       assert.match(String((await fixture.getRaw('_design/x'))._rev), /^1-/, 'the design doc was written to')
     })
@@ -112,7 +116,7 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
     it('when the last id of a page is deleted before the next page, then the next page neither repeats nor skips', async () => {
       const ids = await spawn(5)
       const first = await store.list({ limit: 2 })
-      await store.remove(ids[1]!)
+      await store.remove(ids[1]!, 'none')
       const second = await store.list({ limit: 2, cursor: first.next })
       assert.deepEqual(second.zerglings.map((z) => z.id), [ids[2], ids[3]])
     })
@@ -124,45 +128,110 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
       }
     })
 
-    it('when update is called, then the change is applied, stored and the revision bumped', async () => {
+    it('when commands are sent, then they are applied in order, stored, and the revision bumped once', async () => {
       const [id] = await spawn(1)
-      const updated = await store.update(id!, move('MRM'))
-      assert.deepEqual({ ...updated, rev: undefined }, { id, location: { x: 1, y: 1 }, facing: 'E', commandHistory: ['M', 'R', 'M'], rev: undefined })
+      const updated = await send(store, id!, 'MRM')
+      assert.deepEqual({ ...updated, rev: undefined }, { id, location: { x: 1, y: 1 }, facing: 'E', commandHistory: ['M', 'R', 'M'], historyLength: 3, rev: undefined })
       assert.match(updated.rev, /^2-/)
-      assert.deepEqual(await store.get(id!), updated)
+      assert.deepEqual(await store.get(id!, 'all'), updated)
     })
 
-    it('when the change throws a DomainError, then it propagates unchanged and nothing is stored', async () => {
+    it('when less history is asked for, then it gets the last N commands or none, and the length either way', async () => {
       const [id] = await spawn(1)
-      const before = await store.get(id!)
-      const rejection = new DomainError('invalid_command', 'no')
-      await assert.rejects(store.update(id!, () => { throw rejection }), (error) => error === rejection)
-      assert.deepEqual(await store.get(id!), before)
+      await send(store, id!, 'MMRL')
+      assert.deepEqual((await store.get(id!, { last: 2 })).commandHistory, ['R', 'L'])
+      const none = await store.get(id!, 'none')
+      assert.equal(none.commandHistory, undefined)
+      assert.equal(none.historyLength, 4)
     })
 
-    it('when 30 updates race on one zergling from three replicas, then every one lands exactly once', async () => {
+    it(`when the history outgrows ${HISTORY_CHUNK_SIZE} commands, then it moves to chunk documents, the main document stays small and every slice reads back`, async () => {
+      const [id] = await spawn(1)
+      const letters = 'MRMLMMRLRM'
+      let expected = ''
+      for (let i = 0; i < 5; i++) {
+        const batch = letters.repeat(90).slice(0, 900 - i)
+        await send(store, id!, batch)
+        expected += batch
+      }
+      const total = expected.length
+      const zergling = await store.get(id!, 'all')
+      assert.equal(zergling.historyLength, total)
+      assert.equal(zergling.commandHistory!.join(''), expected)
+      assert.deepEqual(applyCommands(spawnZergling(id!), zergling.commandHistory!).location, zergling.location)
+      const raw = await fixture.getRaw(id!)
+      assert.ok(String(raw.recentCommands).length < 2 * HISTORY_CHUNK_SIZE, 'the main document keeps only a tail')
+      assert.ok(Number(raw.archivedChunks) >= 3)
+      for (const [offset, limit] of [[0, 10], [995, 10], [1000, 1000], [2500, 2000], [total - 3, 10]] as const) {
+        const page = await store.history(id!, { offset, limit })
+        assert.equal(page.total, total)
+        assert.equal(page.commands.join(''), expected.slice(offset, offset + limit), `history slice at ${offset}`)
+      }
+      assert.equal((await store.get(id!, { last: 1500 })).commandHistory!.join(''), expected.slice(-1500))
+      assert.deepEqual((await store.list({ limit: 10 })).zerglings.map((z) => z.id), [id], 'chunk documents never show in the list')
+    })
+
+    it('when 30 commands race on one zergling from three replicas, then every one lands exactly once', async () => {
       const [id] = await spawn(1)
       const replicas = [store, await fixture.open(), await fixture.open()]
-      const results = await Promise.all(Array.from({ length: 30 }, async (_, i) => await replicas[i % 3]!.update(id!, move('M'))))
-      const final = await store.get(id!)
+      const results = await Promise.all(Array.from({ length: 30 }, async (_, i) => await send(replicas[i % 3]!, id!, 'M')))
+      const final = await store.get(id!, 'all')
       assert.deepEqual(final.location, { x: 0, y: 30 })
-      assert.equal(final.commandHistory.length, 30)
-      assert.match(final.rev, /^31-/)
-      assert.deepEqual(results.map((r) => r.location.y).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1))
+      assert.equal(final.commandHistory!.length, 30)
+      assert.deepEqual(results.map((r) => r.location.y).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1), 'each answer shows the state right after its own command')
+      assert.ok(Number(final.rev.split('-')[0]) <= 31, 'concurrent commands share writes')
     })
 
-    it('when a zergling is removed, then remove returns its last state and get says not_found', async () => {
+    it('when a command repeats its Idempotency-Key, then the first result comes back and nothing is applied again, on any replica', async () => {
       const [id] = await spawn(1)
-      const last = await store.update(id!, move('M'))
-      assert.deepEqual(await store.remove(id!), last)
-      await assertStoreError(store.get(id!), 'not_found')
+      const first = await store.command(id!, { commands: parseCommands('M'), history: 'all', idempotencyKey: 'key-1' })
+      await send(store, id!, 'R')
+      const replica = await fixture.open()
+      const again = await replica.command(id!, { commands: parseCommands('M'), history: 'all', idempotencyKey: 'key-1' })
+      assert.equal(first.replayed, false)
+      assert.equal(again.replayed, true)
+      assert.deepEqual(again.result, first.result)
+      const final = await store.get(id!, 'all')
+      assert.deepEqual(final.commandHistory, ['M', 'R'])
+    })
+
+    it('when an Idempotency-Key comes back with other commands, then it is refused and nothing is applied', async () => {
+      const [id] = await spawn(1)
+      await send(store, id!, 'M', 'key-2')
+      await assertStoreError(send(store, id!, 'L', 'key-2'), 'idempotency_key_reused')
+      assert.deepEqual((await store.get(id!, 'all')).commandHistory, ['M'])
+    })
+
+    it(`when more than ${IDEMPOTENCY_KEYS_KEPT} keyed commands were sent, then only the newest ${IDEMPOTENCY_KEYS_KEPT} keys are kept`, async () => {
+      const [id] = await spawn(1)
+      await Promise.all(Array.from({ length: IDEMPOTENCY_KEYS_KEPT + 5 }, async (_, i) => await send(store, id!, 'R', `k${i}`)))
+      const raw = await fixture.getRaw(id!)
+      assert.equal((raw.idempotency as unknown[]).length, IDEMPOTENCY_KEYS_KEPT)
+      assert.ok(!JSON.stringify(raw).includes('k1"'), 'keys are stored as hashes')
+    })
+
+    it('when a spawn repeats its Idempotency-Key, then the same zergling comes back and no second one is made', async () => {
+      const first = await store.spawn({ idempotencyKey: 'spawn-key' })
+      const again = await (await fixture.open()).spawn({ idempotencyKey: 'spawn-key' })
+      assert.equal(again.replayed, true)
+      assert.equal(again.result.id, first.result.id)
+      assert.equal((await store.list({ limit: 10 })).zerglings.length, 1)
+    })
+
+    it('when a zergling is removed, then remove returns its last state, get says not_found and its history chunks go too', async () => {
+      const [id] = await spawn(1)
+      await send(store, id!, 'M'.repeat(1000))
+      const last = await send(store, id!, 'M'.repeat(1000))
+      assert.deepEqual(await store.remove(id!, 'all'), last)
+      await assertStoreError(store.get(id!, 'all'), 'not_found')
       assert.deepEqual((await store.list({ limit: 10 })).zerglings, [])
+      await assert.rejects(fixture.getRaw(`history:${id!}:00000000`))
     })
 
     it('when a zergling is removed twice, then the second remove says not_found', async () => {
       const [id] = await spawn(1)
-      await store.remove(id!)
-      await assertStoreError(store.remove(id!), 'not_found')
+      await store.remove(id!, 'none')
+      await assertStoreError(store.remove(id!, 'none'), 'not_found')
     })
 
     it('when the store is open, then check says ok', async () => {

@@ -1,24 +1,34 @@
 // The zergling API, compatible with the seed's curl session. Handlers only translate HTTP to the
-// domain and the store: rules live in src/domain, storage (and its conflict retries) in src/store.
-import { randomUUID } from 'node:crypto'
+// domain and the store: rules live in src/domain, storage (group commit, conflict retries,
+// idempotency records) in src/store.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { applyCommands, parseCommands } from '../../domain/command.js'
-import { spawnZergling } from '../../domain/zergling.js'
+import type { FastifyReply } from 'fastify'
+import { parseCommands } from '../../domain/command.js'
+import type { Command } from '../../domain/zergling.js'
 import { isZerglingId } from '../../domain/zergling-id.js'
-import type { StoredZergling } from '../../store/zergling-store.js'
-import { zerglingNotFound } from '../api-error.js'
+import type { HistoryView, Outcome, StoredZergling } from '../../store/zergling-store.js'
+import { ApiError, zerglingNotFound } from '../api-error.js'
 import { parseJsonBody } from '../any-content-type.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
 import {
-  CommandBody, ERROR_RESPONSES, IdParams, ListQuery, ZerglingDetailEnvelope, ZerglingList, type IdParamsInput,
-  ZerglingSummaryEnvelope
+  CommandBody, ERROR_RESPONSES, HistoryPage, HistoryPageQuery, HistoryQuery, IdempotencyHeaders, IdParams, ListQuery,
+  ZerglingDetailEnvelope, ZerglingList, ZerglingSummaryEnvelope, type IdParamsInput
 } from '../schemas.js'
 
 const tags = ['zerglings']
 
-function detail (zergling: StoredZergling) {
-  const { id, location, facing, commandHistory, rev } = zergling
-  return { id, location, facing, commandHistory, _rev: rev }
+function detail ({ id, location, facing, commandHistory, historyLength, rev }: StoredZergling) {
+  return { id, location, facing, commandHistory, historyLength, _rev: rev }
+}
+
+function historyView (history: string): HistoryView {
+  return history === 'all' || history === 'none' ? history : { last: Number(history) }
+}
+
+/** https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/ */
+function markReplay<T> (reply: FastifyReply, outcome: Outcome<T>): T {
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true')
+  return outcome.result
 }
 
 /**
@@ -37,6 +47,17 @@ async function parseCommandBody (request: { body: unknown }): Promise<void> {
   request.body = parseCommands(parseJsonBody(request.body)).join('')
 }
 
+const HISTORY_CURSOR = /^h([0-9]{1,12})$/
+
+function decodeHistoryCursor (cursor: string | undefined): number {
+  if (cursor === undefined) return 0
+  const match = HISTORY_CURSOR.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
+  if (match === null) throw new ApiError(400, 'invalid_cursor', 'The cursor is not one this service handed out: pass back the `next` value of a previous page, unchanged.')
+  return Number(match[1])
+}
+
+const encodeHistoryCursor = (offset: number): string => Buffer.from(`h${offset}`, 'latin1').toString('base64url')
+
 const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { store, metrics } = fastify
 
@@ -45,10 +66,11 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       summary: 'Spawn a zergling at (0,0) facing N',
       description: 'Any request body is ignored (the seed sends `-d\'M\'`).',
+      headers: IdempotencyHeaders,
       response: { 201: ZerglingSummaryEnvelope, ...ERROR_RESPONSES }
     }
-  }, async (_request, reply) => {
-    const { id, location, facing } = await store.create(spawnZergling(randomUUID()))
+  }, async (request, reply) => {
+    const { id, location, facing } = markReplay(reply, await store.spawn({ idempotencyKey: request.headers['idempotency-key'] }))
     return await reply.code(201).header('location', `/zerglings/${id}`).send({ zergling: { id, location, facing } })
   })
 
@@ -69,11 +91,28 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       summary: 'Read one zergling, with its command history and revision',
       params: IdParams,
+      querystring: HistoryQuery,
       response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
     },
     preValidation: checkId
   }, async (request) => {
-    return { zergling: detail(await store.get(request.params.id)) }
+    return { zergling: detail(await store.get(request.params.id, historyView(request.query.history))) }
+  })
+
+  fastify.get('/zerglings/:id/history', {
+    schema: {
+      tags,
+      summary: 'Read a zergling\'s command history page by page, oldest first',
+      params: IdParams,
+      querystring: HistoryPageQuery,
+      response: { 200: HistoryPage, ...ERROR_RESPONSES }
+    },
+    preValidation: checkId
+  }, async (request) => {
+    const offset = decodeHistoryCursor(request.query.cursor)
+    const { commands, total } = await store.history(request.params.id, { offset, limit: request.query.limit })
+    const end = offset + commands.length
+    return { history: commands, total, next: end < total ? encodeHistoryCursor(end) : undefined }
   })
 
   const command = {
@@ -81,16 +120,22 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       summary: 'Give a zergling one or more commands',
       params: IdParams,
+      querystring: HistoryQuery,
+      headers: IdempotencyHeaders,
       body: CommandBody,
       response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
     },
     preValidation: [checkId, parseCommandBody]
   }
-  const giveCommands = async (request: { params: IdParamsInput, body: string }) => {
-    const commands = parseCommands(request.body)
-    const updated = await store.update(request.params.id, (current) => applyCommands(current, commands))
-    metrics.commandsApplied.inc(commands.length)
-    return { zergling: detail(updated) }
+  const giveCommands = async (request: { params: IdParamsInput, query: { history: string }, headers: { 'idempotency-key'?: string }, body: string }, reply: FastifyReply) => {
+    const commands = [...request.body] as Command[]
+    const outcome = await store.command(request.params.id, {
+      commands,
+      history: historyView(request.query.history),
+      idempotencyKey: request.headers['idempotency-key']
+    })
+    if (!outcome.replayed) metrics.commandsApplied.inc(commands.length)
+    return { zergling: detail(markReplay(reply, outcome)) }
   }
   fastify.post('/zerglings/:id', command, giveCommands)
   fastify.post('/zerglings/:id/_action', { ...command, schema: { ...command.schema, summary: 'The same as POST /zerglings/{id} (the original README\'s path)' } }, giveCommands)
@@ -100,16 +145,18 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       summary: 'Delete a zergling; answers its last state',
       params: IdParams,
+      querystring: HistoryQuery,
       response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
     },
     preValidation: checkId
   }, async (request) => {
-    return { zergling: detail(await store.remove(request.params.id)) }
+    return { zergling: detail(await store.remove(request.params.id, historyView(request.query.history))) }
   })
 
   answerOtherMethods(fastify, '/zerglings/', ['GET', 'POST'])
   answerOtherMethods(fastify, '/zerglings/:id', ['GET', 'POST', 'DELETE'])
   answerOtherMethods(fastify, '/zerglings/:id/_action', ['POST'])
+  answerOtherMethods(fastify, '/zerglings/:id/history', ['GET'])
 }
 
 export default zerglingRoutes
