@@ -29,8 +29,15 @@ export interface BootstrapConfig {
   waitTimeoutMs: number
 }
 
+export interface HttpPolicy {
+  /** Origins allowed to call the API from a browser; empty = CORS off (no headers sent). */
+  corsOrigins: string[]
+  /** Requests per client address per minute; undefined = no limit. */
+  rateLimitPerMinute?: number
+}
+
 export interface Config {
-  http: { host: string, port: number }
+  http: { host: string, port: number } & HttpPolicy
   logLevel: LogLevel
   store: StoreConfig
   bootstrap: BootstrapConfig
@@ -50,6 +57,8 @@ export interface ConfigVariable { name: string, meaning: string, default?: strin
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'OVERMIND_HTTP_ADDR', meaning: 'listen address `host:port` (`:8080` means all interfaces); the flag `--http.addr` overrides it', default: '0.0.0.0:8080' },
   { name: 'OVERMIND_LOG_LEVEL', meaning: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+  { name: 'OVERMIND_CORS_ORIGIN', meaning: 'comma-separated origins allowed to call the API from a browser (e.g. `https://app.example`); unset = CORS off' },
+  { name: 'OVERMIND_RATE_LIMIT_PER_MINUTE', meaning: 'requests per client address per minute, answered `429` above it (probes and metrics are exempt); unset = no limit' },
   { name: 'OVERMIND_DATA_DIR', meaning: 'where the embedded store keeps its files when no CouchDB is configured', default: './data' },
   { name: 'OVERMIND_DATABASE', meaning: 'database name, in CouchDB and in the embedded store', default: 'zerglings' },
   { name: 'COUCHDB_URL', meaning: 'CouchDB server URL, may carry `user:password@`; takes precedence over the two below' },
@@ -80,7 +89,11 @@ const DATABASE_NAME = /^[a-z][a-z0-9_$()+/-]*$/
 
 export function loadConfig (env: Env = process.env, overrides: ConfigOverrides = {}): Config {
   return {
-    http: parseHttpAddr(overrides.httpAddr ?? value(env, 'OVERMIND_HTTP_ADDR') ?? '0.0.0.0:8080'),
+    http: {
+      ...parseHttpAddr(overrides.httpAddr ?? value(env, 'OVERMIND_HTTP_ADDR') ?? '0.0.0.0:8080'),
+      corsOrigins: parseOrigins(value(env, 'OVERMIND_CORS_ORIGIN')),
+      rateLimitPerMinute: value(env, 'OVERMIND_RATE_LIMIT_PER_MINUTE') === undefined ? undefined : integer(env, 'OVERMIND_RATE_LIMIT_PER_MINUTE', 0, 1, 1_000_000)
+    },
     logLevel: parseLogLevel(value(env, 'OVERMIND_LOG_LEVEL') ?? 'info'),
     store: parseStore(env),
     bootstrap: {
@@ -102,6 +115,22 @@ export function parseHttpAddr (addr: string): { host: string, port: number } {
   }
   const host = match[1] ?? match[2] ?? ''
   return { host: host === '' ? '0.0.0.0' : host, port }
+}
+
+function parseOrigins (text: string | undefined): string[] {
+  if (text === undefined) return []
+  return text.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '').map((origin) => {
+    let url: URL
+    try {
+      url = new URL(origin)
+    } catch {
+      throw new ConfigError(`OVERMIND_CORS_ORIGIN must list origins such as https://app.example, not ${JSON.stringify(origin)}.`)
+    }
+    if (url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(`OVERMIND_CORS_ORIGIN must list bare origins (scheme://host[:port]), not ${JSON.stringify(origin)}.`)
+    }
+    return url.origin
+  })
 }
 
 function parseLogLevel (level: string): LogLevel {

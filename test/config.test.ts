@@ -11,7 +11,7 @@ describe('configuration', () => {
 
   it('with nothing set, serves on 0.0.0.0:8080 from the embedded store under ./data', () => {
     const config = loadConfig({})
-    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080 })
+    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080, corsOrigins: [], rateLimitPerMinute: undefined })
     assert.deepEqual(config.store, { kind: 'embedded', dataDir: './data', database: 'zerglings' })
     assert.equal(config.logLevel, 'info')
   })
@@ -28,13 +28,20 @@ describe('configuration', () => {
 
   for (const [name, value] of [
     ['OVERMIND_HTTP_ADDR', 'localhost'], ['OVERMIND_HTTP_ADDR', ':99999'], ['OVERMIND_LOG_LEVEL', 'loud'],
-    ['OVERMIND_DATABASE', 'Zerglings'], ['COUCHDB_SERVICE_PORT', 'abc'], ['OVERMIND_COUCHDB_TIMEOUT_MS', '-1']
+    ['OVERMIND_DATABASE', 'Zerglings'], ['COUCHDB_SERVICE_PORT', 'abc'], ['OVERMIND_COUCHDB_TIMEOUT_MS', '-1'],
+    ['OVERMIND_CORS_ORIGIN', 'app.example'], ['OVERMIND_CORS_ORIGIN', 'https://app.example/path'], ['OVERMIND_RATE_LIMIT_PER_MINUTE', '0']
   ]) {
     it(`rejects ${name}=${value} with a sentence naming the variable`, () => {
       const env = { COUCHDB_SERVICE_HOST: 'couchdb', [name]: value }
       assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.message.includes(name))
     })
   }
+
+  it('reads CORS origins as a comma-separated list and the rate limit as a number', () => {
+    const config = loadConfig({ OVERMIND_CORS_ORIGIN: 'https://a.example, http://localhost:3000', OVERMIND_RATE_LIMIT_PER_MINUTE: '600' })
+    assert.deepEqual(config.http.corsOrigins, ['https://a.example', 'http://localhost:3000'])
+    assert.equal(config.http.rateLimitPerMinute, 600)
+  })
 
   it('builds the CouchDB URL from the seed\'s service variables, defaulting the port to 5984', () => {
     const config = loadConfig({ COUCHDB_SERVICE_HOST: '10.0.0.7', COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD: 's3cret' })

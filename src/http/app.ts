@@ -2,9 +2,13 @@
 // around it with the server options the API relies on. Tests call createApp() and `inject`;
 // src/http/server.ts adds the process work (listen, signals, graceful close).
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { HttpPolicy } from '../config.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import { packageVersion } from '../version.js'
 import { acceptAnyContentType, BODY_LIMIT_BYTES } from './any-content-type.js'
@@ -19,11 +23,32 @@ export interface AppOptions {
   metrics?: OvermindMetrics
   /** True once shutdown has begun (readiness then fails). */
   isDraining?: () => boolean
+  /** CORS and rate limit; both off by default. */
+  policy?: HttpPolicy
 }
+
+/** Probes and metrics are never rate limited: Kubernetes and Prometheus must always get through. */
+const UNLIMITED_PATHS = new Set(['/livez', '/readyz', '/_health', '/metrics'])
 
 export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   acceptAnyContentType(fastify)
   installErrorHandlers(fastify)
+  const { corsOrigins = [], rateLimitPerMinute } = options.policy ?? {}
+  // Security headers on every answer; the docs page sets its own CSP for its static files.
+  await fastify.register(helmet)
+  if (corsOrigins.length > 0) await fastify.register(cors, { origin: corsOrigins, exposedHeaders: ['location', 'idempotent-replayed', 'retry-after'] })
+  if (rateLimitPerMinute !== undefined) {
+    await fastify.register(rateLimit, {
+      max: rateLimitPerMinute,
+      timeWindow: '1 minute',
+      allowList: (request) => UNLIMITED_PATHS.has(request.url.split('?')[0]!),
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        error: 'too_many_requests',
+        reason: `More than ${context.max} requests a minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s.`
+      })
+    })
+  }
   await fastify.register(metricsPlugin, { metrics: options.metrics })
   await fastify.register(storePlugin, { store: options.store })
   await fastify.register(swagger, {
@@ -39,7 +64,7 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   })
   await fastify.register(healthRoutes, { isDraining: options.isDraining })
   await fastify.register(zerglingRoutes)
-  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }
 

@@ -40,7 +40,10 @@ export function toErrorResponse (error: unknown): ErrorResponse {
   }
   const status = fastifyError.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
-    // Fastify's own client errors (bad content length, bad URL…) have safe messages.
+    // Plugins' answers (the rate limit's) come in our own shape; Fastify's client errors (bad
+    // content length, bad URL…) have safe messages.
+    const { error: code, reason } = error as { error?: unknown, reason?: unknown }
+    if (typeof code === 'string' && typeof reason === 'string') return { statusCode: status, body: { error: code, reason }, headers: {} }
     return { statusCode: status, body: { error: 'bad_request', reason: fastifyError.message ?? 'The request is not valid.' }, headers: {} }
   }
   return { statusCode: 500, body: { error: 'internal_error', reason: 'Something went wrong inside overmind; it has been logged.' }, headers: {} }

@@ -31,6 +31,7 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
     store,
     metrics,
     isDraining: () => draining,
+    policy: config.http,
     logger: {
       level: config.logLevel,
       // Fastify logs no headers by default; these paths stay redacted should anyone add them.

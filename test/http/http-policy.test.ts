@@ -1,0 +1,55 @@
+// Exposure: security headers always, CORS only for configured origins, an optional rate limit.
+import { describe, it, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { HttpPolicy } from '../../src/config.js'
+import { createApp } from '../../src/http/app.js'
+import { createPouchStore } from '../../src/store/pouch-store.js'
+
+const opened: Array<{ app: FastifyInstance, dataDir: string }> = []
+after(async () => {
+  for (const { app, dataDir } of opened) {
+    await app.close()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+})
+
+async function appWith (policy: HttpPolicy): Promise<FastifyInstance> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'overmind-policy-'))
+  const app = await createApp({ store: await createPouchStore({ dataDir, database: 'zerglings' }), policy })
+  opened.push({ app, dataDir })
+  return app
+}
+
+describe('http exposure', () => {
+  it('when nothing is configured, then answers carry security headers and no CORS headers', async () => {
+    const app = await appWith({ corsOrigins: [] })
+    const response = await app.inject({ method: 'GET', url: '/zerglings/', headers: { origin: 'https://evil.example' } })
+    assert.equal(response.headers['x-content-type-options'], 'nosniff')
+    assert.ok(response.headers['content-security-policy'])
+    assert.equal(response.headers['access-control-allow-origin'], undefined)
+  })
+
+  it('when an origin is configured, then only that origin is allowed', async () => {
+    const app = await appWith({ corsOrigins: ['https://app.example'] })
+    const allowed = await app.inject({ method: 'GET', url: '/zerglings/', headers: { origin: 'https://app.example' } })
+    assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example')
+    const other = await app.inject({ method: 'GET', url: '/zerglings/', headers: { origin: 'https://evil.example' } })
+    assert.equal(other.headers['access-control-allow-origin'], undefined)
+  })
+
+  it('when a rate limit is set, then requests above it get 429 in our error shape while probes still answer', async () => {
+    const app = await appWith({ corsOrigins: [], rateLimitPerMinute: 3 })
+    const statuses = []
+    for (let i = 0; i < 4; i++) statuses.push((await app.inject({ method: 'GET', url: '/zerglings/' })).statusCode)
+    assert.deepEqual(statuses, [200, 200, 200, 429])
+    const limited = await app.inject({ method: 'GET', url: '/zerglings/' })
+    assert.equal(limited.json().error, 'too_many_requests')
+    assert.match(limited.json().reason, /3 requests a minute/)
+    assert.ok(limited.headers['retry-after'])
+    for (const url of ['/livez', '/readyz', '/_health', '/metrics']) assert.equal((await app.inject({ method: 'GET', url })).statusCode, 200, url)
+  })
+})
