@@ -165,7 +165,8 @@ describe('when CouchDB fails in the middle of a load', { skip }, () => {
   }
 
   async function oneCommandAfterAFault (id: string, fault: string): Promise<void> {
-    const answer = await send(`${urls()[0]}/zerglings/${id}`, { body: JSON.stringify(tagFor(1)), timeoutMs: 20_000 })
+    const key = `${id}-after-a-fault`
+    const answer = await send(`${urls()[0]}/zerglings/${id}`, { body: JSON.stringify(tagFor(1)), headers: { 'idempotency-key': key }, timeoutMs: 20_000 })
     double.setLatency(0)
     await sleep(TIMEOUT_MS * 3)
     const { history } = await readZergling(urls()[1]!, id)
@@ -173,6 +174,10 @@ describe('when CouchDB fails in the middle of a load', { skip }, () => {
     const acknowledged = answer.status >= 200 && answer.status < 300
     ledger.add({ lost: acknowledged && stored === 0 ? 1 : 0, appliedTwice: stored > 1 ? 1 : 0, appliedDespiteError: !acknowledged && stored > 0 ? 1 : 0 })
     assert.ok(answer.status === 200 || answer.status === 503, `${fault}: answered ${describeAnswer(answer)}`)
+    // A client that retries with its key (on the other replica) learns the truth and doubles nothing.
+    const retried = await send(`${urls()[1]}/zerglings/${id}`, { body: JSON.stringify(tagFor(1)), headers: { 'idempotency-key': key } })
+    assert.equal(retried.status, 200, `${fault}: the retry with the same key answered ${describeAnswer(retried)}`)
+    assert.equal(readTags((await readZergling(urls()[0]!, id)).history).filter((tag) => tag === 1).length, 1, `${fault}: after the retry the command is stored once`)
     assert.equal(stored, acknowledged ? 1 : 0,
       `${fault}: overmind answered ${describeAnswer(answer)} and the command is stored ${stored} time(s); an error must mean it is not stored, a 2xx that it is stored once`)
   }

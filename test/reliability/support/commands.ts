@@ -81,10 +81,10 @@ export interface StoredState {
  * not there, `commandHistory` from `GET /zerglings/:id?history=all`.
  */
 export async function readZergling (baseUrl: string, id: string): Promise<StoredState> {
-  const main = await send(`${baseUrl}/zerglings/${id}?history=all`)
+  const paged = await readHistoryPages(baseUrl, id)
+  const main = await send(`${baseUrl}/zerglings/${id}?history=${paged === undefined ? 'all' : 'none'}`)
   if (main.status !== 200) throw new Error(`reading zergling ${id} answered ${main.status}`)
   const { zergling } = main.json()
-  const paged = await readHistoryPages(baseUrl, id)
   const history = paged ?? zergling.commandHistory
   if (!Array.isArray(history)) throw new Error(`zergling ${id} came without a history`)
   return { location: zergling.location, facing: zergling.facing, history }
@@ -95,7 +95,7 @@ async function readHistoryPages (baseUrl: string, id: string): Promise<string[] 
   let cursor: string | undefined
   // Bounded: 3^7 commands of 7 letters fit in far fewer pages than this.
   for (let page = 0; page < 10_000; page++) {
-    const query = cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`
+    const query = `?limit=1000${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
     const answer = await send(`${baseUrl}/zerglings/${id}/history${query}`)
     if (page === 0 && (answer.status === 404 || answer.status === 405)) return undefined
     if (answer.status !== 200) throw new Error(`GET /zerglings/${id}/history answered ${answer.status}`)
@@ -103,6 +103,7 @@ async function readHistoryPages (baseUrl: string, id: string): Promise<string[] 
     const entries = historyEntries(body)
     if (entries === undefined) throw new Error(`GET /zerglings/${id}/history answered an unknown shape: ${answer.body.slice(0, 200)}`)
     history.push(...entries)
+    if (typeof body.total === 'number' && body.total < history.length) throw new Error(`GET /zerglings/${id}/history paged past its total`)
     cursor = typeof body.next === 'string' ? body.next : undefined
     if (cursor === undefined) return history
   }
