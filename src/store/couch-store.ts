@@ -22,6 +22,9 @@ interface CouchRequest {
   body?: unknown
 }
 
+/** How many request timeouts a patient read may take. */
+const PATIENCE = 4
+
 export function createCouchStore ({ couch, ...options }: CouchStoreOptions): ZerglingStore {
   const headers: Record<string, string> = {}
   if (couch.username !== undefined) {
@@ -31,14 +34,14 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
   const server = nano({ url: couch.url, headers })
   const database = couch.database
 
-  async function call<T> (request: CouchRequest, accept: (body: unknown) => body is T): Promise<T> {
-    const signal = AbortSignal.timeout(couch.requestTimeoutMs)
+  async function call<T> (request: CouchRequest, accept: (body: unknown) => body is T, timeoutMs = couch.requestTimeoutMs): Promise<T> {
+    const signal = AbortSignal.timeout(timeoutMs)
     let body: unknown
     try {
       // `db` is percent-encoded by nano; `path` is ours, so an id can never become a path.
       body = await server.request({ db: database, ...request, signal } as nano.RequestOptions)
     } catch (error) {
-      throw translateCouchError(error, database, signal.aborted ? couch.requestTimeoutMs : undefined)
+      throw translateCouchError(error, database, signal.aborted ? timeoutMs : undefined)
     }
     // nano resolves with '' when a 2xx body cannot be parsed (cut off by the deadline or a proxy).
     if (!accept(body)) {
@@ -50,7 +53,9 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
   const backend: DocumentBackend = {
     kind: 'couchdb',
     // https://docs.couchdb.org/en/stable/api/document/common.html#get--db-docid
-    getDocument: async (id, { revs = false } = {}) => await call({ path: encodeURIComponent(id), qs: revs ? { revs: true } : undefined }, isObject),
+    // A patient read (after a write whose answer was lost) waits PATIENCE times longer.
+    getDocument: async (id, { revs = false, patient = false } = {}) =>
+      await call({ path: encodeURIComponent(id), qs: revs ? { revs: true } : undefined }, isObject, patient ? couch.requestTimeoutMs * PATIENCE : couch.requestTimeoutMs),
     // https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid
     putDocument: async (doc) =>
       (await call({ method: 'PUT', path: encodeURIComponent(doc._id), body: doc }, hasRev)).rev,

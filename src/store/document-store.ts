@@ -2,7 +2,7 @@
 // group commit with the conflict loop, Idempotency-Key records, paging over `_all_docs`. An
 // adapter (CouchDB through nano, embedded PouchDB) only moves documents and translates its
 // errors into StoreError kinds.
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { move } from '../domain/command.js'
 import type { Command } from '../domain/zergling.js'
 import { createBatcher, type Pending } from './command-batcher.js'
@@ -30,8 +30,12 @@ export interface AllDocsRange {
 /** Raw document access with CouchDB semantics; every failure is already a StoreError. */
 export interface DocumentBackend {
   readonly kind: ZerglingStore['kind']
-  /** The document (with `_revisions` when `revs`), or StoreError `not_found` (unknown or deleted). */
-  getDocument (id: string, options?: { revs?: boolean }): Promise<unknown>
+  /**
+   * The document (with `_revisions` when `revs`), or StoreError `not_found` (unknown or deleted).
+   * `patient` allows a longer wait: it is used to learn whether a write whose answer was lost
+   * was stored.
+   */
+  getDocument (id: string, options?: { revs?: boolean, patient?: boolean }): Promise<unknown>
   /** Creates (no `_rev`) or updates (`_rev`); StoreError `conflict` on a 409. Returns the new rev. */
   putDocument (doc: { _id: string, _rev?: string }): Promise<string>
   /** Writes the tombstone; StoreError `conflict` when `rev` is no longer current. */
@@ -46,6 +50,9 @@ export interface DocumentStoreOptions {
   retry?: RetryPolicy
   retryHooks?: RetryHooks
 }
+
+/** How many write tokens a document keeps: enough for the attempts of one batch. */
+const WRITE_TOKENS_KEPT = 8
 
 /** A batch carries at most this many commands, so a main document's tail stays small. */
 const BATCH_COMMANDS = 1000
@@ -117,20 +124,38 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
       if (key !== undefined) records.push({ key, commands, historyLength: length, location: state.location, facing: state.facing, generation })
       return { kind: 'applied', historyLength: length, state }
     })
-    const next = { state, recentCommands: current.recentCommands + applied.join(''), archivedChunks: current.archivedChunks, idempotency: keepNewest(records) }
+    const next = { state, recentCommands: current.recentCommands + applied.join(''), archivedChunks: current.archivedChunks, idempotency: keepNewest(records), recentWrites: current.recentWrites }
     return { steps, next, applied }
   }
 
   async function flush (id: string, batch: CommandPending[]): Promise<void> {
+    // Every write attempt carries a token. When CouchDB's answer to a write is lost (cut, or past
+    // the timeout) the write may or may not have been stored: the token in the document says
+    // which, so the batch is neither lost (told "error" though stored) nor applied twice.
+    const attempts = new Map<string, { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, generation: number }>()
     try {
       const { steps, next, rev } = await retry(async () => {
         const current = await read(id)
+        const landed = current.recentWrites.find((token) => attempts.has(token))
+        if (landed !== undefined) {
+          const attempt = attempts.get(landed)!
+          return { ...attempt, rev: await revisionOf(id, attempt.generation, current.rev) }
+        }
         const { steps, next, applied } = plan(current, batch)
         if (applied.length === 0) return { steps, next, rev: current.rev }
         const archived = await archiveFullChunks(current)
         next.archivedChunks += archived
         next.recentCommands = next.recentCommands.slice(archived * HISTORY_CHUNK_SIZE)
-        return { steps, next, rev: await backend.putDocument(toDocument(next, current.rev)) }
+        const token = writeToken()
+        next.recentWrites = [...current.recentWrites, token].slice(-WRITE_TOKENS_KEPT)
+        const generation = revisionGeneration(current.rev) + 1
+        attempts.set(token, { steps, next, generation })
+        try {
+          return { steps, next, rev: await backend.putDocument(toDocument(next, current.rev)) }
+        } catch (error) {
+          if (!isStoreError(error, 'unavailable')) throw error
+          return { steps, next, rev: await confirmWrite(id, token, generation) }
+        }
       })
       await Promise.all(batch.map(async (pending, i) => {
         try {
@@ -158,13 +183,50 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
     }
   }
 
+  /**
+   * After a write whose answer was lost: a patient read decides. Stored → its revision. Not
+   * stored → a `conflict`, so the loop re-reads and tries again (a late arrival of the lost
+   * write then fails on the stale revision, and its token is recognised if it won). CouchDB
+   * still unreachable → `unavailable`: the outcome is unknown, which an Idempotency-Key resolves.
+   */
+  async function confirmWrite (id: string, token: string, generation: number): Promise<string> {
+    let doc: unknown
+    try {
+      doc = await backend.getDocument(id, { revs: true, patient: true })
+    } catch (error) {
+      throw unknownOutcome(error)
+    }
+    if (isZerglingDocument(doc) && fromDocument(doc).recentWrites.includes(token)) return revisionFrom(doc, generation)
+    throw new StoreError('conflict', 'The write was not stored.')
+  }
+
+  /** After a spawn whose answer was lost: the stored document, or `conflict` to try again. */
+  async function confirmSpawn (id: string): Promise<ZerglingRecord> {
+    try {
+      const doc = await backend.getDocument(id, { revs: true, patient: true })
+      if (!isZerglingDocument(doc)) throw new StoreError('conflict', 'The spawn was not stored.')
+      return { ...fromDocument(doc), rev: revisionFrom(doc, 1) }
+    } catch (error) {
+      if (isStoreError(error, 'not_found')) throw new StoreError('conflict', 'The spawn was not stored.')
+      throw unknownOutcome(error)
+    }
+  }
+
+  /** After a delete whose answer was lost: returns when it was stored, else `conflict` to try again. */
+  async function confirmGone (id: string): Promise<void> {
+    try {
+      await backend.getDocument(id, { patient: true })
+    } catch (error) {
+      if (isStoreError(error, 'not_found')) return
+      throw unknownOutcome(error)
+    }
+    throw new StoreError('conflict', 'The delete was not stored.')
+  }
+
   /** The full revision of generation `generation`, from the document's revision history. */
   async function revisionOf (id: string, generation: number, latest: string): Promise<string> {
     if (revisionGeneration(latest) === generation) return latest
-    const doc = await backend.getDocument(id, { revs: true }) as { _rev?: string, _revisions?: { start: number, ids: string[] } }
-    const hash = doc._revisions?.ids[doc._revisions.start - generation]
-    // CouchDB keeps the last `_revs_limit` (1000) revision ids; older ones fall back to the latest.
-    return hash === undefined ? doc._rev ?? latest : `${generation}-${hash}`
+    return revisionFrom(await backend.getDocument(id, { revs: true }), generation) ?? latest
   }
 
   const batcher = createBatcher<CommandRequest, Outcome<StoredZergling>>(flush, (waiting) => {
@@ -182,19 +244,27 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
 
     async spawn ({ idempotencyKey } = {}) {
       const id = idempotencyKey === undefined ? randomUUID() : zerglingIdForKey(idempotencyKey)
-      const record = { state: { id, location: { x: 0, y: 0 }, facing: 'N' as const }, recentCommands: '', archivedChunks: 0, idempotency: [] }
-      try {
-        const rev = await backend.putDocument(toDocument(record))
-        return { result: { ...record.state, rev, historyLength: 0 }, replayed: false }
-      } catch (error) {
-        if (!isStoreError(error, 'conflict')) throw error
-        if (idempotencyKey === undefined) {
-          // Ids are fresh UUIDs, so this is a bug guard, not a race to retry.
-          throw new StoreError('conflict', 'A zergling with this id already exists; nothing was stored.')
+      const token = writeToken()
+      const record = { state: { id, location: { x: 0, y: 0 }, facing: 'N' as const }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites: [token] }
+      const spawned = (rev: string, replayed: boolean): Outcome<StoredZergling> => ({ result: { ...record.state, rev, historyLength: 0 }, replayed })
+      return await retry(async () => {
+        try {
+          return spawned(await backend.putDocument(toDocument(record)), false)
+        } catch (error) {
+          if (isStoreError(error, 'unavailable')) {
+            // The answer was lost: our token in the document means the spawn was stored.
+            const stored = await confirmSpawn(id)
+            if (stored.recentWrites.includes(token)) return spawned(stored.rev, false)
+          } else if (!isStoreError(error, 'conflict')) {
+            throw error
+          }
+          if (idempotencyKey === undefined) {
+            // Ids are fresh UUIDs, so this is a bug guard, not a race to retry.
+            throw new StoreError('unavailable', 'A zergling with this id already exists; nothing was stored.')
+          }
+          return spawned(await revisionOf(id, 1, (await read(id)).rev), true)
         }
-        const existing = await read(id)
-        return { result: { ...record.state, rev: await revisionOf(id, 1, existing.rev), historyLength: 0 }, replayed: true }
-      }
+      })
     },
 
     async get (id, history) {
@@ -217,10 +287,25 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
     },
 
     async remove (id, history) {
+      // Set once a delete's answer was lost: a later `not_found` then means it was stored.
+      let unconfirmed: { zergling: StoredZergling, chunks: number } | undefined
       const last = await retry(async () => {
-        const record = await read(id)
+        let record: ZerglingRecord
+        try {
+          record = await read(id)
+        } catch (error) {
+          if (unconfirmed !== undefined && isStoreError(error, 'not_found')) return unconfirmed
+          throw error
+        }
         const zergling = await view(record, record.rev, historyLength(record), record.state, history)
-        await backend.deleteDocument(id, record.rev)
+        try {
+          await backend.deleteDocument(id, record.rev)
+        } catch (error) {
+          if (!isStoreError(error, 'unavailable')) throw error
+          unconfirmed = { zergling, chunks: record.archivedChunks }
+          await confirmGone(id)
+          return unconfirmed
+        }
         return { zergling, chunks: record.archivedChunks }
       })
       await deleteChunks(backend, id, last.chunks)
@@ -230,6 +315,23 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
     check: async () => await backend.check(),
     close: async () => await backend.close()
   }
+}
+
+function unknownOutcome (error: unknown): unknown {
+  if (!isStoreError(error, 'unavailable')) return error
+  return new StoreError('unavailable', 'CouchDB did not confirm whether the change was stored; retry with the same Idempotency-Key to be sure it is applied once.')
+}
+
+/** `N-hash` for generation N from a document read with `revs=true`. */
+function revisionFrom (doc: unknown, generation: number): string {
+  const { _rev: rev, _revisions: revisions } = doc as { _rev?: string, _revisions?: { start: number, ids: string[] } }
+  const hash = revisions?.ids[revisions.start - generation]
+  // CouchDB keeps the last `_revs_limit` (1000) revision ids; older ones fall back to the latest.
+  return hash === undefined ? rev ?? '' : `${generation}-${hash}`
+}
+
+function writeToken (): string {
+  return randomBytes(9).toString('base64url')
 }
 
 /** Best effort: the zergling is already gone; a chunk left behind is never read or listed. */

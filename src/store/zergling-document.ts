@@ -3,7 +3,7 @@
 // document, so a command rewrites a few hundred bytes whatever the history's length.
 //
 //   main:  {_id: <uuid>, location: {x, y}, facing, archivedChunks: k, recentCommands: "LMM…",
-//           idempotency: [...]}
+//           idempotency: [...], recentWrites: ["…"]}
 //   chunk: {_id: "history:<uuid>:00000003", zergling: <uuid>, index: 3, commands: "MMLR…"}
 //
 // Chunk ids sort after every UUID in `_all_docs` ('h' > 'f'), so listing never walks them.
@@ -35,6 +35,8 @@ export interface ZerglingDocument {
   /** How many chunks of HISTORY_CHUNK_SIZE commands precede `recentCommands`. */
   archivedChunks: number
   idempotency?: IdempotencyRecord[]
+  /** Tokens of the last few writes, to learn whether a write whose answer was lost was stored. */
+  recentWrites?: string[]
 }
 
 export interface HistoryChunkDocument {
@@ -52,6 +54,7 @@ export interface ZerglingRecord {
   recentCommands: string
   archivedChunks: number
   idempotency: IdempotencyRecord[]
+  recentWrites: string[]
 }
 
 export function historyLength (record: Pick<ZerglingRecord, 'recentCommands' | 'archivedChunks'>): number {
@@ -72,6 +75,7 @@ export function toDocument (record: Omit<ZerglingRecord, 'rev'>, rev?: string): 
     archivedChunks: record.archivedChunks
   }
   if (record.idempotency.length > 0) doc.idempotency = record.idempotency
+  if (record.recentWrites.length > 0) doc.recentWrites = record.recentWrites
   if (rev !== undefined) doc._rev = rev
   return doc
 }
@@ -105,7 +109,8 @@ export function fromDocument (doc: Record<string, unknown> & { _id: string, _rev
     rev: doc._rev,
     recentCommands: typeof doc.recentCommands === 'string' ? doc.recentCommands : legacy,
     archivedChunks: typeof doc.archivedChunks === 'number' ? doc.archivedChunks : 0,
-    idempotency: Array.isArray(doc.idempotency) ? doc.idempotency as IdempotencyRecord[] : []
+    idempotency: Array.isArray(doc.idempotency) ? doc.idempotency as IdempotencyRecord[] : [],
+    recentWrites: Array.isArray(doc.recentWrites) ? doc.recentWrites.filter((token): token is string => typeof token === 'string') : []
   }
 }
 

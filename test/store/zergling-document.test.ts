@@ -9,7 +9,8 @@ describe('the zergling document', () => {
       state: { id: randomUUID(), location: { x: 0, y: 1 }, facing: 'N' as const },
       recentCommands: 'M',
       archivedChunks: 2,
-      idempotency: [{ key: 'k', commands: 'c', historyLength: 2001, location: { x: 0, y: 1 }, facing: 'N' as const, generation: 7 }]
+      idempotency: [{ key: 'k', commands: 'c', historyLength: 2001, location: { x: 0, y: 1 }, facing: 'N' as const, generation: 7 }],
+      recentWrites: ['token']
     }
     const doc = { ...toDocument(record), _rev: '7-abc' }
     assert.ok(isZerglingDocument(doc))
@@ -22,7 +23,7 @@ describe('the zergling document', () => {
     assert.equal(fromDocument(bare).recentCommands, '')
     const moved = { ...bare, commandHistory: ['M', 'L'] }
     assert.ok(isZerglingDocument(moved))
-    assert.deepEqual({ ...fromDocument(moved), rev: undefined }, { state: { id: bare._id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: 'ML', archivedChunks: 0, idempotency: [], rev: undefined })
+    assert.deepEqual({ ...fromDocument(moved), rev: undefined }, { state: { id: bare._id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: 'ML', archivedChunks: 0, idempotency: [], recentWrites: [], rev: undefined })
   })
 
   it('when a history chunk is named, then its id sorts after every zergling id and in index order', () => {
