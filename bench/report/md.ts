@@ -1,0 +1,48 @@
+// latest.md: the targets first (measured ratio, pass/fail), then the machine, then every figure.
+import { errorCount } from '../support/result.js'
+import type { BenchReport } from './model.js'
+
+export function renderMarkdown (report: BenchReport): string {
+  const { machine, plan } = report
+  const lines = [
+    `# overmind bench — ${report.startedAt}${plan.quick ? ' (quick)' : ''}`,
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, node ${machine.node}, ${machine.platform}. ` +
+      `Service built from ${report.git.commit.slice(0, 10)}${report.git.dirty ? ' with uncommitted changes in the tree' : ''}; ` +
+      `CouchDB: ${report.couchdb === 'double' ? 'the CouchDB-protocol double (PouchDB memory adapter, own process)' : 'a real server (COUCHDB_BENCH_URL)'}; ` +
+      `OVERMIND_LOG_LEVEL=${plan.logLevel}; warm-up ${plan.warmupS} s, measured ${plan.durationS} s per run; the run took ${report.durationS} s.`,
+    '',
+    '## Targets',
+    '',
+    '| target | measured | limit | result | from |',
+    '|---|---:|---:|---|---|',
+    ...report.targets.map((t) => `| ${t.name} | ${t.value}${unit(t.unit)} | ${t.comparison} ${t.limit}${unit(t.unit)} | ${t.pass ? 'pass' : '**FAIL**'} | ${t.formula} |`),
+    '',
+    '## Every scenario',
+    '',
+    '| target | scenario | conn. | params | req/s | p50 ms | p99 ms | max ms | errors |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|',
+    ...report.results.map((r) => `| ${r.target} | ${r.scenario} | ${r.connections} | ${params(r.params)} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${errorCount(r)} |`),
+    '',
+    '## Resident memory of the service',
+    '',
+    '| process | max VmRSS sampled, MB | VmHWM (peak), MB |',
+    '|---|---:|---:|',
+    ...report.memory.map((m) => `| ${m.process} | ${m.rssMb.toFixed(1)} | ${m.peakMb.toFixed(1)} |`),
+    '',
+    `Ready (spawn to first 200 from /readyz, embedded store, empty): ${report.readyMs.join(', ')} ms.`,
+    '',
+    ...(report.notes.length === 0 ? [] : ['## Notes', '', ...report.notes.map((n) => `- ${n}`), '']),
+    '![throughput, p99 and growth curves](latest.svg)',
+    ''
+  ]
+  return lines.join('\n')
+}
+
+function unit (u: string): string {
+  return u === 'x' ? '×' : u === 'errors' ? '' : ` ${u}`
+}
+
+function params (p: Record<string, number | string> | undefined): string {
+  return p === undefined ? '' : Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ')
+}

@@ -1,0 +1,39 @@
+// The whole run as one value: what latest.json holds and what the table and the chart are drawn from.
+import type { BenchPlan } from '../support/context.js'
+import type { LoadResult } from '../support/result.js'
+import type { MemoryRecord } from '../support/rss.js'
+
+export interface Machine {
+  cpu: string
+  cores: number
+  memoryGb: number
+  node: string
+  platform: string
+}
+
+export interface TargetCheck {
+  name: string
+  /** How the value was computed, in words and figures. */
+  formula: string
+  value: number
+  /** `value >= limit` or `value <= limit` passes. */
+  comparison: '>=' | '<='
+  limit: number
+  unit: 'x' | 'MB' | 'ms' | 'errors'
+  pass: boolean
+}
+
+export interface BenchReport {
+  startedAt: string
+  durationS: number
+  plan: BenchPlan
+  machine: Machine
+  /** The commit the service was built from, and whether the working tree had changes. */
+  git: { commit: string, dirty: boolean }
+  couchdb: 'double' | 'real'
+  results: LoadResult[]
+  memory: MemoryRecord[]
+  readyMs: number[]
+  targets: TargetCheck[]
+  notes: string[]
+}

@@ -1,0 +1,64 @@
+// The issue's targets, each a ratio of two figures from this run (so a slow or noisy machine
+// moves both sides), or an absolute bound where the issue gives one.
+import { errorCount, round, type LoadResult } from '../support/result.js'
+import type { MemoryRecord } from '../support/rss.js'
+import type { TargetCheck } from './model.js'
+
+type Find = (scenario: string, target: string, match?: (r: LoadResult) => boolean) => LoadResult | undefined
+
+export function computeTargets (results: LoadResult[], memory: MemoryRecord[], readyMs: number[], concurrencies: number[]): TargetCheck[] {
+  const find: Find = (scenario, target, match = () => true) =>
+    results.find((r) => r.scenario === scenario && r.target === target && match(r))
+  const checks: TargetCheck[] = []
+  const ratio = (name: string, a: LoadResult | undefined, b: LoadResult | undefined, field: 'rps' | 'p99', comparison: '>=' | '<=', limit: number): void => {
+    if (a === undefined || b === undefined) return
+    const value = round(a[field] / b[field])
+    const unit = field === 'rps' ? 'req/s' : 'ms p99'
+    checks.push({ name, formula: `${a[field]} / ${b[field]} ${unit}`, value, comparison, limit, unit: 'x', pass: compare(value, comparison, limit) })
+  }
+
+  for (const c of concurrencies) {
+    const at = (r: LoadResult): boolean => r.connections === c
+    ratio(`GET /zerglings/:id (embedded) vs bare Fastify, c=${c}`, find('get', 'embedded', at), find('get', 'bare-fastify', at), 'rps', '>=', 0.6)
+    ratio(`commands on many zerglings vs raw store update, embedded, c=${c}`, find('command-many', 'embedded', at), find('command-many', 'raw-store:embedded', at), 'rps', '>=', 0.8)
+    ratio(`commands on many zerglings vs raw store update, CouchDB, c=${c}`, find('command-many', 'couchdb', at), find('command-many', 'raw-store:couchdb', at), 'rps', '>=', 0.8)
+    ratio(`CouchDB: commands on distinct zerglings vs plain client (basic auth), c=${c}`, find('command-many', 'couchdb', at), find('command-many', 'plain-client-basic:couchdb', at), 'rps', '>=', 0.9)
+  }
+  for (const target of ['embedded', 'couchdb']) {
+    const lists = results.filter((r) => r.scenario === 'list' && r.target === target)
+      .sort((a, b) => Number(a.params?.zerglings) - Number(b.params?.zerglings))
+    if (lists.length >= 2) {
+      ratio(`list p99 at ${lists.at(-1)!.params?.zerglings} vs ${lists[0]!.params?.zerglings} zerglings (${target})`, lists.at(-1), lists[0], 'p99', '<=', 1.5)
+    }
+    const histories = results.filter((r) => r.scenario === 'command-history' && r.target === target)
+      .sort((a, b) => Number(a.params?.history) - Number(b.params?.history))
+    if (histories.length >= 2) {
+      ratio(`command p99 at history ${histories.at(-1)!.params?.history} vs ${histories[0]!.params?.history} (${target})`, histories.at(-1), histories[0], 'p99', '<=', 2)
+    }
+  }
+  if (memory.length > 0) {
+    const worst = memory.reduce((a, b) => (b.peakMb > a.peakMb ? b : a))
+    const value = round(worst.peakMb, 1)
+    checks.push({ name: 'resident memory of the service (peak, VmHWM)', formula: worst.process, value, comparison: '<=', limit: 200, unit: 'MB', pass: value <= 200 })
+  }
+  if (readyMs.length > 0) {
+    const median = [...readyMs].sort((a, b) => a - b)[Math.floor(readyMs.length / 2)]!
+    checks.push({ name: 'ready after start, embedded store (median)', formula: `runs: ${readyMs.join(', ')} ms`, value: median, comparison: '<=', limit: 1000, unit: 'ms', pass: median <= 1000 })
+  }
+  const failing = results.filter((r) => errorCount(r) > 0)
+  const errors = failing.reduce((sum, r) => sum + errorCount(r), 0)
+  checks.push({
+    name: 'errors (non-2xx and failed requests) in every scenario',
+    formula: failing.length === 0 ? 'none' : failing.map((r) => `${r.target} ${r.scenario} c=${r.connections}: ${errorCount(r)}`).join('; '),
+    value: errors,
+    comparison: '<=',
+    limit: 0,
+    unit: 'errors',
+    pass: errors === 0
+  })
+  return checks
+}
+
+function compare (value: number, comparison: '>=' | '<=', limit: number): boolean {
+  return comparison === '>=' ? value >= limit : value <= limit
+}

@@ -1,0 +1,72 @@
+// Everything measured on CouchDB (the double, or a real one from COUCHDB_BENCH_URL): the service's
+// throughput and history scenarios, the plain client and the raw store beside it, and list
+// latency with a small and a large database loaded through `_bulk_docs`. The bench creates its
+// databases under unique names and deletes them, also on failure.
+import { randomBytes } from 'node:crypto'
+import { openRawStore, rawStoreBaselines } from '../baselines/raw-store.js'
+import { plainClientBaselines } from '../baselines/plain-client.js'
+import type { BenchContext } from '../support/context.js'
+import { createDatabase, deleteDatabase } from '../support/couch.js'
+import { startOvermind } from '../support/overmind.js'
+import type { LoadResult } from '../support/result.js'
+import { sampleMemory, type MemoryRecord } from '../support/rss.js'
+import { seedCouch } from '../support/seed.js'
+import { historyScenarios } from './history.js'
+import { listScenario } from './list.js'
+import { throughputScenarios } from './throughput.js'
+
+export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadResult[], memory: MemoryRecord[] }> {
+  const results: LoadResult[] = []
+  const memory: MemoryRecord[] = []
+  const unique = `overmind_bench_${Date.now()}_${randomBytes(3).toString('hex')}`
+  const created: string[] = []
+  const database = async (suffix: string): Promise<string> => {
+    const name = `${unique}_${suffix}`
+    await createDatabase(ctx.couch, name)
+    created.push(name)
+    return name
+  }
+  try {
+    const main = await database('main')
+    const serve = await startOvermind(ctx, 'overmind-couchdb', { store: 'couchdb', database: main })
+    try {
+      const sampler = sampleMemory(serve.child.pid)
+      results.push(...await throughputScenarios(ctx, 'couchdb', serve.baseUrl))
+      results.push(...await historyScenarios(ctx, 'couchdb', serve.baseUrl))
+      memory.push({ process: 'overmind couchdb: throughput and history scenarios', ...sampler.stop() })
+    } finally {
+      await serve.child.stop()
+    }
+
+    results.push(...await plainClientBaselines(ctx, main, ctx.documents))
+    const store = await openRawStore(ctx, 'couchdb', main)
+    try {
+      results.push(...await rawStoreBaselines(ctx, store))
+    } finally {
+      await store.close()
+    }
+
+    // Quick runs check list growth on the embedded store only: the double's list is O(n) (notes).
+    if (ctx.plan.quick && ctx.couch.kind === 'double') return { results, memory }
+    const listDb = await database('list')
+    const ids: string[] = []
+    const list = await startOvermind(ctx, 'overmind-couchdb-list', { store: 'couchdb', database: listDb })
+    try {
+      const sampler = sampleMemory(list.child.pid)
+      for (const size of ctx.plan.listSizes) {
+        const started = performance.now()
+        ids.push(...await seedCouch(ctx.documents, ctx.couch, listDb, size - ids.length))
+        ctx.log(`seeded ${size} zerglings through _bulk_docs in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+        results.push(await listScenario(ctx, 'couchdb', list.baseUrl, ids))
+      }
+      memory.push({ process: 'overmind couchdb: list scenarios', ...sampler.stop() })
+    } finally {
+      await list.child.stop()
+    }
+  } finally {
+    for (const name of created) {
+      await deleteDatabase(ctx.couch, name).catch((error: unknown) => { ctx.log(`could not delete ${name}: ${String(error)}`) })
+    }
+  }
+  return { results, memory }
+}
