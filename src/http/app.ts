@@ -33,6 +33,12 @@ const UNLIMITED_PATHS = new Set(['/livez', '/readyz', '/_health', '/metrics'])
 export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   acceptAnyContentType(fastify)
   installErrorHandlers(fastify)
+  // While draining, answers close their connection: an idle keep-alive socket would otherwise
+  // hold the shutdown until the client hangs up or Node's keep-alive timeout passes.
+  const isDraining = options.isDraining ?? (() => false)
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (isDraining()) reply.header('connection', 'close')
+  })
   const { corsOrigins = [], rateLimitPerMinute } = options.policy ?? {}
   // Security headers on every answer; the docs page sets its own CSP for its static files.
   await fastify.register(helmet)

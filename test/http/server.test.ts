@@ -4,6 +4,8 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Agent, get } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { loadConfig } from '../../src/config.js'
 import { startServer, type RunningServer } from '../../src/http/server.js'
 import { openStore } from '../../src/store/open-store.js'
@@ -29,6 +31,39 @@ describe('a started server', () => {
     assert.deepEqual(ready.json(), { status: 'unavailable', reason: 'Shutting down.' })
     await closing
     await assert.rejects(fetch(`${server.address}/livez`))
+  })
+})
+
+describe('a server shutting down with a keep-alive client', () => {
+  it('when SIGTERM comes during a slow request, then the request completes with Connection: close and the server does not wait for the idle socket', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'overmind-server-'))
+    const config = loadConfig({ OVERMIND_HTTP_ADDR: '127.0.0.1:0', OVERMIND_DATA_DIR: dataDir, OVERMIND_LOG_LEVEL: 'silent' })
+    const server = await startServer({
+      config,
+      openStore: async (hooks) => {
+        const store = await openStore(config.store, hooks)
+        return { ...store, kind: store.kind, get: async (id, history) => { await sleep(500); return await store.get(id, history) } }
+      }
+    })
+    const agent = new Agent({ keepAlive: true })
+    try {
+      const { zergling } = await (await fetch(`${server.address}/zerglings/`, { method: 'POST' })).json() as { zergling: { id: string } }
+      const answer = new Promise<{ status: number, connection: string | undefined }>((resolve, reject) => {
+        get(`${server.address}/zerglings/${zergling.id}`, { agent }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }))
+        }).on('error', reject)
+      })
+      await sleep(100)
+      const started = Date.now()
+      await server.shutdown('SIGTERM')
+      assert.deepEqual(await answer, { status: 200, connection: 'close' })
+      assert.ok(Date.now() - started < 3000, `shutdown took ${Date.now() - started} ms`)
+    } finally {
+      agent.destroy()
+      await server.shutdown()
+      await rm(dataDir, { recursive: true, force: true })
+    }
   })
 })
 
