@@ -13,6 +13,8 @@ export interface CouchConnection {
   database: string
   /** Upper bound for one HTTP call to CouchDB. */
   requestTimeoutMs: number
+  /** `cookie` (the default): one session, no password hashing per request; `basic`: every request. */
+  auth?: 'cookie' | 'basic'
 }
 
 export type StoreConfig =
@@ -68,6 +70,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'COUCHDB_PASSWORD', meaning: 'its password', secret: true },
   { name: 'COUCHDB_PASSWORD_FILE', meaning: 'file holding the password (a mounted Secret); instead of COUCHDB_PASSWORD', secret: true },
   { name: 'OVERMIND_COUCHDB_TIMEOUT_MS', meaning: 'upper bound for one call to CouchDB, in milliseconds', default: '5000' },
+  { name: 'OVERMIND_COUCHDB_AUTH', meaning: '`cookie` (one `_session` login, then its cookie) or `basic` (the password on every request, which CouchDB hashes each time)', default: 'cookie' },
   { name: 'COUCHDB_APP_USERNAME', meaning: 'bootstrap `app-user`: the non-admin user to create for the service' },
   { name: 'COUCHDB_APP_PASSWORD', meaning: 'its password', secret: true },
   { name: 'COUCHDB_APP_PASSWORD_FILE', meaning: 'file holding it; instead of COUCHDB_APP_PASSWORD', secret: true },
@@ -172,7 +175,11 @@ function parseStore (env: Env): StoreConfig {
   if (password !== undefined && username === undefined) {
     throw new ConfigError('A CouchDB password is set but no COUCHDB_USERNAME: set both, or neither.')
   }
-  return { kind: 'couchdb', couch: { url, username, password, database, requestTimeoutMs } }
+  const auth = value(env, 'OVERMIND_COUCHDB_AUTH') ?? 'cookie'
+  if (auth !== 'cookie' && auth !== 'basic') {
+    throw new ConfigError(`OVERMIND_COUCHDB_AUTH must be cookie or basic, not ${JSON.stringify(auth)}.`)
+  }
+  return { kind: 'couchdb', couch: { url, username, password, database, requestTimeoutMs, auth } }
 }
 
 function parseUrl (text: string): URL {

@@ -47,7 +47,7 @@ describe('configuration', () => {
     const config = loadConfig({ COUCHDB_SERVICE_HOST: '10.0.0.7', COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD: 's3cret' })
     assert.deepEqual(config.store, {
       kind: 'couchdb',
-      couch: { url: 'http://10.0.0.7:5984', username: 'admin', password: 's3cret', database: 'zerglings', requestTimeoutMs: 5000 }
+      couch: { url: 'http://10.0.0.7:5984', username: 'admin', password: 's3cret', database: 'zerglings', requestTimeoutMs: 5000, auth: 'cookie' }
     })
   })
 

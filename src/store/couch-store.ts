@@ -1,8 +1,10 @@
 // The CouchDB store, through nano's request function so that every call gets its own timeout
 // (an AbortSignal; nano 11 runs on Node's fetch, whose pool keeps connections alive).
-// Auth is HTTP Basic on every request: no session to renew or race on, at the price of sending
-// the password each time (use https outside the cluster) and CouchDB checking it each time (its
-// auth cache makes that cheap). Every error becomes a StoreError with a message written here:
+// Auth is a cookie session by default: one POST /_session, then the AuthSession cookie on every
+// request, so CouchDB does not run its password hash (pbkdf2, 600 000 rounds on 3.4) per request
+// as it would for Basic auth. An expired session (idle past CouchDB's timeout, or a restart with
+// a new secret) answers 401 and is renewed once. `basic` sends the password on every request.
+// Every error becomes a StoreError with a message written here:
 // nano's own errors may carry the request URL and headers, so none of their text is passed on.
 import nano from 'nano'
 import type { CouchConnection } from '../config.js'
@@ -26,15 +28,65 @@ interface CouchRequest {
 const PATIENCE = 4
 
 export function createCouchStore ({ couch, ...options }: CouchStoreOptions): ZerglingStore {
+  // nano copies this object by reference and reads it on every request: the session lives here.
   const headers: Record<string, string> = {}
-  if (couch.username !== undefined) {
-    const token = Buffer.from(`${couch.username}:${couch.password ?? ''}`).toString('base64')
-    headers.Authorization = `Basic ${token}`
-  }
+  const basic = `Basic ${Buffer.from(`${couch.username ?? ''}:${couch.password ?? ''}`).toString('base64')}`
+  let useCookie = couch.username !== undefined && couch.auth !== 'basic'
+  if (couch.username !== undefined && !useCookie) headers.Authorization = basic
   const server = nano({ url: couch.url, headers })
   const database = couch.database
+  let session: Promise<void> | undefined
+
+  // https://docs.couchdb.org/en/stable/api/server/authn.html#post--_session
+  async function login (): Promise<void> {
+    let response: Response
+    try {
+      response = await fetch(`${couch.url}/_session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ name: couch.username, password: couch.password ?? '' }),
+        signal: AbortSignal.timeout(couch.requestTimeoutMs)
+      })
+      await response.arrayBuffer()
+    } catch (error) {
+      throw translateCouchError(error, database, (error as Error).name === 'TimeoutError' ? couch.requestTimeoutMs : undefined)
+    }
+    if (!response.ok) throw translateCouchError({ statusCode: response.status }, database)
+    const cookie = /(?:^|[;,]\s*)AuthSession=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1]
+    if (cookie === undefined) {
+      // A CouchDB that sends no session cookie (a proxy in the way, an auth handler turned off):
+      // Basic auth still works, at its price.
+      useCookie = false
+      headers.Authorization = basic
+      return
+    }
+    headers.cookie = `AuthSession=${cookie}`
+  }
+
+  /** Logs in once for all concurrent callers; `stale` is the session a caller saw rejected. */
+  async function ensureSession (stale?: Promise<void>): Promise<void> {
+    if (session === undefined || session === stale) {
+      const attempt = login()
+      session = attempt
+      attempt.catch(() => { if (session === attempt) session = undefined })
+    }
+    await session
+  }
 
   async function call<T> (request: CouchRequest, accept: (body: unknown) => body is T, timeoutMs = couch.requestTimeoutMs): Promise<T> {
+    if (!useCookie) return await send(request, accept, timeoutMs)
+    await ensureSession()
+    const used = session
+    try {
+      return await send(request, accept, timeoutMs)
+    } catch (error) {
+      if (!(error instanceof StoreError && error.kind === 'unauthorized') || !useCookie) throw error
+      await ensureSession(used)
+      return await send(request, accept, timeoutMs)
+    }
+  }
+
+  async function send<T> (request: CouchRequest, accept: (body: unknown) => body is T, timeoutMs: number): Promise<T> {
     const signal = AbortSignal.timeout(timeoutMs)
     let body: unknown
     try {

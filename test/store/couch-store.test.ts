@@ -240,3 +240,26 @@ it('when a store runs against a missing database, then the database is still mis
   await store.close()
   assert.equal((await couchRequest(couch, 'GET', `/${encodeURIComponent(database)}`)).status, 404)
 })
+
+describe('the CouchDB store\'s session', () => {
+  it('when many calls are made, then it logs in once and sends the session cookie instead of the password', async (t) => {
+    await withOwnDouble(t, 2000, async (store, double) => {
+      double.resetCounters()
+      await Promise.all(Array.from({ length: 10 }, async () => await store.spawn()))
+      await store.list({ limit: 10 })
+      const logins = double.requests.filter((r) => r.path === '/_session' && r.method === 'POST')
+      assert.equal(logins.length, 1)
+      assert.ok(double.requests.every((r) => r.status < 400), 'no request was refused')
+    })
+  })
+
+  it('when CouchDB stops accepting the session, then the store logs in again once and the call succeeds', async (t) => {
+    await withOwnDouble(t, 2000, async (store, double) => {
+      const { id } = (await store.spawn()).result
+      double.expireSessions()
+      double.resetCounters()
+      await Promise.all(Array.from({ length: 5 }, async () => await store.get(id, 'none')))
+      assert.equal(double.requests.filter((r) => r.path === '/_session').length, 1, 'concurrent callers share one new login')
+    })
+  })
+})

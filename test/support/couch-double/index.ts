@@ -48,6 +48,7 @@ export async function startCouchDouble (options: CouchDoubleOptions = {}): Promi
     },
     setLatency (ms: number) { server.latencyMs = ms },
     cutNextResponses (n: number) { server.cutNext = n },
+    expireSessions () { state.cookieSecret = randomHex(32) },
     async stop () { await server.stop() },
     async start () { await server.listen(port) },
     async close () {

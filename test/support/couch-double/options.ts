@@ -40,6 +40,8 @@ export interface CouchDouble {
   start (): Promise<void>
   /** destroy the socket mid-response for the next n requests; the request itself still takes effect */
   cutNextResponses (n: number): void
+  /** every AuthSession cookie handed out so far stops working, as after a CouchDB restart with a new secret */
+  expireSessions (): void
   /** stop and free everything */
   close (): Promise<void>
 }

@@ -13,7 +13,7 @@ export interface DoubleState {
   readonly databases: DatabaseRegistry
   readonly uuid: string
   /** Signs AuthSession cookies. */
-  readonly cookieSecret: string
+  cookieSecret: string
   readonly defaultMaxDocumentSize: number
   nodes: string[]
   clusterState: 'cluster_disabled' | 'single_node_disabled' | 'single_node_enabled' | 'cluster_enabled' | 'cluster_finished'
