@@ -3,7 +3,6 @@
 // src/http/server.ts adds the process work (listen, signals, graceful close).
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -14,6 +13,7 @@ import { packageVersion } from '../version.js'
 import { acceptAnyContentType, BODY_LIMIT_BYTES } from './any-content-type.js'
 import { installErrorHandlers } from './error-handler.js'
 import metricsPlugin, { type OvermindMetrics } from './metrics.js'
+import { addSecurityHeaders } from './security-headers.js'
 import healthRoutes from './routes/health.js'
 import zerglingRoutes from './routes/zerglings.js'
 import storePlugin from './store-plugin.js'
@@ -41,7 +41,7 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   })
   const { corsOrigins = [], rateLimitPerMinute } = options.policy ?? {}
   // Security headers on every answer; the docs page sets its own CSP for its static files.
-  await fastify.register(helmet)
+  addSecurityHeaders(fastify)
   if (corsOrigins.length > 0) await fastify.register(cors, { origin: corsOrigins, exposedHeaders: ['location', 'idempotent-replayed', 'retry-after'] })
   if (rateLimitPerMinute !== undefined) {
     await fastify.register(rateLimit, {

@@ -2,8 +2,9 @@
 // CouchDB. Same documents, same conflict loop (PouchDB answers 409 like CouchDB does); there is
 // no bootstrap for it, so it creates its own database.
 import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import PouchDB from 'pouchdb'
+import { openDocumentCache } from './document-cache.js'
 import { createDocumentStore, type DocumentBackend, type DocumentStoreOptions } from './document-store.js'
 import { StoreError } from './store-error.js'
 import type { ZerglingStore } from './zergling-store.js'
@@ -19,12 +20,32 @@ export async function createPouchStore ({ dataDir, database, ...options }: Pouch
   // Opening is lazy in PouchDB: fail here, with a clear error, if the directory is unusable.
   await translate(db.info(), 'open')
   let open = true
+  const cache = openDocumentCache(resolve(dataDir, database))
 
   const backend: DocumentBackend = {
     kind: 'embedded',
-    getDocument: async (id, { revs = false } = {}) => await translate(db.get(id, { revs }), 'read'),
-    putDocument: async (doc) => (await translate(db.put(doc), 'write')).rev,
-    deleteDocument: async (id, rev) => { await translate(db.remove(id, rev), 'delete') },
+    getDocument: async (id, { revs = false } = {}) => {
+      const cached = revs ? undefined : cache.get(id)
+      if (cached !== undefined) return cached
+      const doc = await translate(db.get(id, { revs }), 'read')
+      if (!revs) cache.put(id, doc)
+      return doc
+    },
+    putDocument: async (doc) => {
+      let rev: string
+      try {
+        rev = (await translate(db.put(doc), 'write')).rev
+      } catch (error) {
+        cache.forget(doc._id)
+        throw error
+      }
+      cache.put(doc._id, { ...doc, _rev: rev })
+      return rev
+    },
+    deleteDocument: async (id, rev) => {
+      cache.forget(id)
+      await translate(db.remove(id, rev), 'delete')
+    },
     allDocs: async ({ startkey, endkey, limit }) => {
       const range = { ...(startkey === undefined ? {} : { startkey }), ...(endkey === undefined ? {} : { endkey }) }
       const result = await translate(db.allDocs({ include_docs: true, limit, ...range }), 'list')
@@ -36,6 +57,7 @@ export async function createPouchStore ({ dataDir, database, ...options }: Pouch
     close: async () => {
       if (!open) return
       open = false
+      cache.release()
       try {
         await db.close()
       } catch (error) {
