@@ -4,6 +4,7 @@
 // so not even 503), never a crash, a JSON error body on every 4xx, and after every rejection the
 // stored zerglings — state, history and revision — are exactly as before.
 // (test/http/bad-input.test.ts holds the hand-picked examples; this file does not repeat them.)
+// A failure prints fast-check's seed: FC_SEED=<seed> repeats the run, FC_RUNS=<n> makes it longer.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
