@@ -1,8 +1,6 @@
 // Picks the store the configuration asks for: CouchDB when one is configured, else the embedded
 // PouchDB under the data directory (the quick start's default).
 import type { StoreConfig } from '../config.js'
-import { createCouchStore } from './couch-store.js'
-import { createPouchStore } from './pouch-store.js'
 import type { ZerglingStore } from './zergling-store.js'
 
 /** The slice of a pino logger this needs. */
@@ -22,8 +20,11 @@ export async function openStore (config: StoreConfig, { logger, onConflictRetry 
     const { url, database, username, requestTimeoutMs } = config.couch
     // `url` never holds credentials (config.ts strips them), so it may be logged as it is.
     logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs }, 'using CouchDB')
+    // Each adapter is loaded only when used: PouchDB and leveldb cost ~25 MB that CouchDB mode never needs.
+    const { createCouchStore } = await import('./couch-store.js')
     return createCouchStore({ couch: config.couch, retryHooks })
   }
+  const { createPouchStore } = await import('./pouch-store.js')
   const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks })
   logger?.info({ store: 'embedded', dataDir: config.dataDir, database: config.database }, 'using the embedded store')
   return store
