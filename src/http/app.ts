@@ -1,7 +1,7 @@
 // The overmind HTTP app as a Fastify plugin, plus createApp() which builds a Fastify instance
 // around it with the server options the API relies on. Tests call createApp() and `inject`;
 // src/http/server.ts adds the process work (listen, signals, graceful close).
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -85,7 +85,12 @@ export async function createApp (options: CreateAppOptions): Promise<FastifyInst
     // A long id is just an unknown id (404), not a 414; Node limits the request line anyway.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
     // Keep-alive clients are told to go elsewhere while the server closes (graceful shutdown).
-    return503OnClosing: true
+    return503OnClosing: true,
+    // Errors raised before routing (a malformed %-escape in the URL) get our shape too, and the
+    // URL is not echoed back.
+    frameworkErrors: (_error, _request, reply) => {
+      (reply as FastifyReply).code(400).send({ error: 'bad_request', reason: 'The URL is not valid: it has a malformed %-escape.' })
+    }
   }).withTypeProvider<TypeBoxTypeProvider>()
   await fastify.register(overmindApp, appOptions)
   return fastify

@@ -21,6 +21,8 @@ const STORE_ERRORS: Record<StoreErrorKind, (error: StoreError) => ErrorResponse>
   invalid_cursor: () => ({ statusCode: 400, body: { error: 'invalid_cursor', reason: 'The cursor is not one this service handed out: pass back the `next` value of a previous page, unchanged.' }, headers: {} }),
   idempotency_key_reused: (error) => ({ statusCode: 422, body: { error: 'idempotency_key_reused', reason: error.message }, headers: {} }),
   conflict: () => ({ statusCode: 503, body: { error: 'busy', reason: 'Too many commands reached this zergling at once; nothing was applied. Retry shortly.' }, headers: UNAVAILABLE }),
+  // The one 503 after which something may have changed: the reason says so and how to settle it.
+  outcome_unknown: (error) => ({ statusCode: 503, body: { error: 'outcome_unknown', reason: error.message }, headers: UNAVAILABLE }),
   unavailable: () => ({ statusCode: 503, body: { error: 'brain_unavailable', reason: 'The brain (CouchDB) did not answer in time; nothing was changed. Retry shortly.' }, headers: UNAVAILABLE }),
   // The message names the command to run; it carries no URL or credential (the stores build it).
   missing_database: (error) => ({ statusCode: 503, body: { error: 'brain_damaged', reason: error.message }, headers: UNAVAILABLE }),

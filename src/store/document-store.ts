@@ -319,7 +319,7 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
 
 function unknownOutcome (error: unknown): unknown {
   if (!isStoreError(error, 'unavailable')) return error
-  return new StoreError('unavailable', 'CouchDB did not confirm whether the change was stored; retry with the same Idempotency-Key to be sure it is applied once.')
+  return new StoreError('outcome_unknown', 'CouchDB went away before confirming whether the change was stored: it may or may not have been applied. Retry with the same Idempotency-Key to be sure it is applied exactly once.')
 }
 
 /** `N-hash` for generation N from a document read with `revs=true`. */

@@ -7,8 +7,13 @@ export type StoreErrorKind =
   | 'not_found'
   /** The write kept losing the revision race after every retry; nothing was applied. */
   | 'conflict'
-  /** CouchDB did not answer, answered 5xx, or timed out. Safe to retry later. */
+  /** CouchDB did not answer, answered 5xx, or timed out; nothing was changed. Safe to retry later. */
   | 'unavailable'
+  /**
+   * CouchDB took a write but went away before saying whether it was stored. Retrying with the
+   * same Idempotency-Key settles it; retrying without one may apply it twice.
+   */
+  | 'outcome_unknown'
   /** The database does not exist: `overmind bootstrap` has not run. */
   | 'missing_database'
   /** CouchDB rejected the credentials, or the user may not use the database. */
