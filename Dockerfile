@@ -20,7 +20,10 @@ RUN npm run build
 
 # --- runtime: production dependencies and dist/ only ------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# A 4 MB young generation (V8's default grows to 16 MB x 3) keeps the resident set under load
+# near 200 MB instead of ~250 MB, with no measurable cost in throughput (bench/results).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=4 \
     OVERMIND_DATA_DIR=/app/data
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -1,5 +1,6 @@
 // `overmind serve` as a child process, the way it ships (`node dist/cli/main.js serve`), on a
 // free port of 127.0.0.1; "ready" is the first 200 from /readyz, timed from the spawn.
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BenchContext } from './context.js'
 import { freePort, spawnNode, waitFor200, type Child } from './processes.js'
@@ -18,6 +19,8 @@ export type StoreEnv =
 export async function startOvermind (ctx: BenchContext, name: string, storeEnv: StoreEnv): Promise<RunningOvermind> {
   const port = await freePort()
   const env: Record<string, string> = {
+    // The runtime settings the image gives the service (Dockerfile ENV), so it is measured as shipped.
+    NODE_OPTIONS: imageNodeOptions(),
     OVERMIND_HTTP_ADDR: `127.0.0.1:${port}`,
     OVERMIND_LOG_LEVEL: ctx.plan.logLevel,
     OVERMIND_DATABASE: storeEnv.database ?? 'zerglings'
@@ -34,4 +37,9 @@ export async function startOvermind (ctx: BenchContext, name: string, storeEnv: 
   const baseUrl = `http://127.0.0.1:${port}`
   const readyMs = await waitFor200(`${baseUrl}/readyz`, child, since)
   return { child, baseUrl, readyMs }
+}
+
+function imageNodeOptions (): string {
+  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')
+  return /NODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1] ?? ''
 }
