@@ -79,15 +79,17 @@ async function offsetOf (db: Database, options: Record<string, unknown>): Promis
   return ids.length - firstAfter + skip
 }
 
-const idIndexes = new WeakMap<Database, { seq: unknown, ids: string[] }>()
+const idIndexes = new WeakMap<Database, { seq: unknown, ids: Promise<string[]> }>()
 
+/** Concurrent pages share one rebuild: ten clients arriving together must not read n rows ten times. */
 async function sortedIds (db: Database): Promise<string[]> {
   const { update_seq: seq } = await db.pouch.info()
   const cached = idIndexes.get(db)
-  if (cached !== undefined && cached.seq === seq) return cached.ids
-  const ids = (await db.pouch.allDocs()).rows.map((row) => row.id)
+  if (cached !== undefined && cached.seq === seq) return await cached.ids
+  const ids = db.pouch.allDocs().then((result) => result.rows.map((row) => row.id))
   idIndexes.set(db, { seq, ids })
-  return ids
+  ids.catch(() => { if (idIndexes.get(db)?.ids === ids) idIndexes.delete(db) })
+  return await ids
 }
 
 /** The index of the first id that is not before `key`, in the order PouchDB returned them. */
