@@ -3,14 +3,18 @@
 // run `overmind serve` as the image's user and answer the probes the manifests use.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
+import { startCouchDouble } from '../support/couch-double/index.js'
 import { dirname, join } from 'node:path'
 import { once } from 'node:events'
+import { promisify } from 'node:util'
 import { inStage, parseDockerfile, replayDockerfile, type Instruction, type Stage } from './dockerfile.js'
 import { kubectlMissing, podTemplate, REPO_ROOT, renderOverlay } from './manifests.js'
+
+const execFileAsync = promisify(execFile)
 
 const dockerfile: Instruction[] = parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'))
 const packageVersion = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version
@@ -154,6 +158,31 @@ describe('the overmind image', () => {
         ? ['dev', 'production'].flatMap((overlay) => (podTemplate(renderOverlay(overlay as 'dev'), 'Deployment', 'overmind').spec.initContainers ?? []).flatMap((init) => (init.args ?? []).slice(1)))
         : []
       for (const step of steps) assert.match(result.stdout, new RegExp(`\\b${step}\\b`), `bootstrap --help lists ${step}`)
+    })
+
+    test('then overmind bootstrap from the production install prepares a fresh CouchDB, and serve then answers on it', async () => {
+      const double = await startCouchDouble({ version: '3.4.3', admins: { admin: 'image-test-password' }, systemDatabases: false })
+      try {
+        const env = { PATH: process.env.PATH ?? '', ...inStage(runtime, runtime.env), COUCHDB_URL: double.url, COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD: 'image-test-password' }
+        const bootstrap = [...runtime.entrypoint, 'bootstrap', '--json'].map((part) => inStage(runtime, part))
+        // Not spawnSync: the double answers from this process's event loop.
+        const result = await execFileAsync(process.execPath, bootstrap.slice(1), { cwd: runtime.dir, encoding: 'utf8', env, timeout: 60_000 })
+        const report = JSON.parse(result.stdout) as { steps: Array<{ name: string, status: string }> }
+        assert.equal(report.steps.find((step) => step.name === 'database')?.status, 'created')
+        const port = await freePort()
+        const serve = [...runtime.entrypoint, ...runtime.cmd].map((part) => inStage(runtime, part))
+        child = spawn(process.execPath, serve.slice(1), { cwd: runtime.dir, env: { ...env, OVERMIND_HTTP_ADDR: `127.0.0.1:${port}`, OVERMIND_LOG_LEVEL: 'warn' }, stdio: 'ignore' })
+        const ready = await waitForAnswer(`http://127.0.0.1:${port}/readyz`, child, 20_000)
+        assert.equal(ready.status, 200)
+        const spawned = await fetch(`http://127.0.0.1:${port}/zerglings/`, { method: 'POST' })
+        assert.equal(spawned.status, 201)
+        const exited = once(child, 'exit')
+        child.kill('SIGTERM')
+        assert.deepEqual(await exited, [0, null])
+        child = undefined
+      } finally {
+        await double.close()
+      }
     })
   })
 })
