@@ -49,7 +49,9 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
       })
       await response.arrayBuffer()
     } catch (error) {
-      throw translateCouchError(error, database, (error as Error).name === 'TimeoutError' ? couch.requestTimeoutMs : undefined)
+      // A failed login changed nothing, whatever happened to the connection.
+      const { kind, message } = translateCouchError(error, database, (error as Error).name === 'TimeoutError' ? couch.requestTimeoutMs : undefined)
+      throw new StoreError(kind, message)
     }
     if (!response.ok) throw translateCouchError({ statusCode: response.status }, database)
     const cookie = /(?:^|[;,]\s*)AuthSession=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1]
@@ -102,7 +104,7 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
     }
     // nano resolves with '' when a 2xx body cannot be parsed (cut off by the deadline or a proxy).
     if (!accept(body)) {
-      throw new StoreError('unavailable', `CouchDB sent an incomplete or unexpected answer (calls time out after ${couch.requestTimeoutMs} ms).`)
+      throw new StoreError('unavailable', `CouchDB sent an incomplete or unexpected answer (calls time out after ${couch.requestTimeoutMs} ms).`, { ambiguous: true })
     }
     return body
   }
@@ -152,10 +154,13 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
 export function translateCouchError (error: unknown, database: string, timedOutAfterMs?: number): StoreError {
   const { statusCode, error: code, reason } = error as { statusCode?: number, error?: string, reason?: string }
   if (timedOutAfterMs !== undefined) {
-    return new StoreError('unavailable', `CouchDB did not answer within ${timedOutAfterMs} ms.`)
+    return new StoreError('unavailable', `CouchDB did not answer within ${timedOutAfterMs} ms.`, { ambiguous: true })
   }
   if (statusCode === undefined) {
-    return new StoreError('unavailable', 'CouchDB cannot be reached (the connection failed or was closed).')
+    // nano reports socket errors as text ("error happened in your connection. Reason: …"): a
+    // connection that was never made sent nothing; any other broken connection may have.
+    const neverConnected = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(String((error as Error | undefined)?.message))
+    return new StoreError('unavailable', 'CouchDB cannot be reached (the connection failed or was closed).', { ambiguous: !neverConnected })
   }
   // 3.x says "Database does not exist.", 1.x says "no_db_file"; a missing doc says missing/deleted.
   if (statusCode === 404 && (reason === 'Database does not exist.' || reason === 'no_db_file')) {

@@ -153,7 +153,7 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
         try {
           return { steps, next, rev: await backend.putDocument(toDocument(next, current.rev)) }
         } catch (error) {
-          if (!isStoreError(error, 'unavailable')) throw error
+          if (!isAmbiguous(error)) throw error
           return { steps, next, rev: await confirmWrite(id, token, generation) }
         }
       })
@@ -251,7 +251,7 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
         try {
           return spawned(await backend.putDocument(toDocument(record)), false)
         } catch (error) {
-          if (isStoreError(error, 'unavailable')) {
+          if (isAmbiguous(error)) {
             // The answer was lost: our token in the document means the spawn was stored.
             const stored = await confirmSpawn(id)
             if (stored.recentWrites.includes(token)) return spawned(stored.rev, false)
@@ -301,7 +301,7 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
         try {
           await backend.deleteDocument(id, record.rev)
         } catch (error) {
-          if (!isStoreError(error, 'unavailable')) throw error
+          if (!isAmbiguous(error)) throw error
           unconfirmed = { zergling, chunks: record.archivedChunks }
           await confirmGone(id)
           return unconfirmed
@@ -315,6 +315,10 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
     check: async () => await backend.check(),
     close: async () => await backend.close()
   }
+}
+
+function isAmbiguous (error: unknown): boolean {
+  return isStoreError(error) && error.ambiguous
 }
 
 function unknownOutcome (error: unknown): unknown {

@@ -25,11 +25,18 @@ export type StoreErrorKind =
 
 export class StoreError extends Error {
   readonly kind: StoreErrorKind
+  /**
+   * The request may have reached CouchDB and taken effect without the answer coming back (a
+   * timeout, a connection cut after sending). A write that fails this way must be confirmed by
+   * reading; one whose connection was refused, or that CouchDB answered, did nothing.
+   */
+  readonly ambiguous: boolean
 
-  constructor (kind: StoreErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor (kind: StoreErrorKind, message: string, options?: { cause?: unknown, ambiguous?: boolean }) {
     super(message, options)
     this.name = 'StoreError'
     this.kind = kind
+    this.ambiguous = options?.ambiguous ?? false
   }
 }
 

@@ -221,6 +221,13 @@ describe('translateCouchError', () => {
     })
   }
 
+  it('when a connection was refused, then nothing can have been written; when it broke or timed out, a write may have been', () => {
+    assert.equal(translateCouchError(new Error('error happened in your connection. Reason: Error: connect ECONNREFUSED 127.0.0.1:5984'), 'z').ambiguous, false)
+    assert.equal(translateCouchError(new Error('error happened in your connection. Reason: SocketError: other side closed'), 'z').ambiguous, true)
+    assert.equal(translateCouchError(new Error('aborted'), 'z', 5000).ambiguous, true)
+    assert.equal(translateCouchError({ statusCode: 500, error: 'error' }, 'z').ambiguous, false)
+  })
+
   it('when nano\'s error carries a URL with credentials, then the StoreError carries none of it', () => {
     const leaky = Object.assign(new Error('boom http://admin:s3cret@couch:5984/zerglings'), {
       statusCode: 500, error: 'error', reason: 'http://admin:s3cret@couch:5984', request: { uri: 'http://admin:s3cret@couch:5984/zerglings' }
