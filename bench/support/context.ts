@@ -52,7 +52,7 @@ export const QUICK_PLAN: BenchPlan = {
   quick: true,
   concurrencies: [10],
   warmupS: 0.3,
-  durationS: 1.5,
+  durationS: 1.2,
   listSizes: [1_000, 5_000],
   historyLengths: [1, 10_000],
   historyRequests: 100,
