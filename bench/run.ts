@@ -140,7 +140,7 @@ function standingNotes (onDouble: boolean): string[] {
     'command-history: one connection, a fixed number of single commands per history length, each adding one command to that history.',
     'list: `GET /zerglings/?limit=100`, one page in ten from the start, the rest from cursors spread over the id range, 10 connections.',
     ...(onDouble ? [] : ['CouchDB: a real server from COUCHDB_BENCH_URL.']),
-    ...(!onDouble ? [] : ['list on the CouchDB double: the double computes `_all_docs`\' `offset` by reading every row before `startkey` (O(n)); real CouchDB reads it from its b-tree. Its growth is the double\'s; the embedded figures (and COUCHDB_BENCH_URL) are the ones that speak for the service.']),
+    ...(!onDouble ? [] : ['list on the CouchDB double: the double is PouchDB\'s memory adapter behind CouchDB\'s API (it keeps a sorted id index for `_all_docs` offsets, rebuilt after each write, as CouchDB reads them from its b-tree); COUCHDB_BENCH_URL measures a real CouchDB.']),
     'Memory: VmHWM is the peak over the life of the process (seeding included); VmRSS is sampled every 250 ms.'
   ]
 }

@@ -46,7 +46,7 @@ export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadRes
       await store.close()
     }
 
-    // Quick runs check list growth on the embedded store only: the double's list is O(n) (notes).
+    // Quick runs check list growth on the embedded store only, to stay under a minute.
     if (ctx.plan.quick && ctx.couch.kind === 'double') return { results, memory }
     const listDb = await database('list')
     const ids: string[] = []
