@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { bareFastifyBaseline } from './baselines/bare-fastify.js'
+import { startBareFastify } from './baselines/bare-fastify.js'
 import { computeTargets } from './report/targets.js'
 import type { BenchReport, Machine } from './report/model.js'
 import { writeReports } from './report/write.js'
@@ -61,11 +61,12 @@ async function main (): Promise<number> {
     const couch = await startCouch(tmpDir, log)
     const ctx: BenchContext = { plan, tmpDir, serviceMain: build.main, documents: await learnDocuments(join(tmpDir, 'template')), couch, log }
 
-    results.push(...await bareFastifyBaseline(ctx))
+    ctx.ceiling = await startBareFastify(ctx)
     readyMs = await readyScenario(ctx)
     const embedded = await benchEmbedded(ctx)
     results.push(...embedded.results)
     memory.push(...embedded.memory)
+    await ctx.ceiling.stop()
     const couchdb = await benchCouch(ctx)
     results.push(...couchdb.results)
     memory.push(...couchdb.memory)

@@ -1,5 +1,6 @@
 // What every scenario needs from the run: how long and how hard to push, where to put files,
 // the compiled service, and how to say what is happening.
+import type { BareFastify } from '../baselines/bare-fastify.js'
 import type { CouchServer } from './couch.js'
 import type { DocumentFactory } from './seed.js'
 
@@ -32,6 +33,8 @@ export interface BenchContext {
   documents: DocumentFactory
   couch: CouchServer
   log: (message: string) => void
+  /** The bare Fastify ceiling, running for the whole bench (its GET alternates with the service's). */
+  ceiling?: BareFastify
 }
 
 export const FULL_PLAN: BenchPlan = {

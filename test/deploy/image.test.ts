@@ -5,7 +5,6 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { startCouchDouble } from '../support/couch-double/index.js'
 import { dirname, join } from 'node:path'
@@ -13,6 +12,7 @@ import { once } from 'node:events'
 import { promisify } from 'node:util'
 import { inStage, parseDockerfile, replayDockerfile, type Instruction, type Stage } from './dockerfile.js'
 import { kubectlMissing, podTemplate, REPO_ROOT, renderOverlay } from './manifests.js'
+import { freePort } from '../support/free-port.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -21,14 +21,6 @@ const packageVersion = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'),
 const isRoot = process.getuid?.() === 0
 // `serve` is built by another change; until its module exists the image has nothing to run.
 const serveMissing = existsSync(join(REPO_ROOT, 'src/cli/serve.ts')) ? undefined : 'src/cli/serve.ts does not exist yet'
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
-}
 
 async function waitForAnswer (url: string, child: ChildProcess, withinMs: number): Promise<Response> {
   const deadline = Date.now() + withinMs

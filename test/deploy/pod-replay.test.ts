@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseHttpAddr } from '../../src/config.js'
@@ -17,6 +16,7 @@ import { runOvermind, type OvermindProcess } from '../support/overmind-process.j
 import { curl, replaySeedSession, type RawResponse } from '../support/seed-session.js'
 import { kubeletEnvironment, mountVolumes, overmindArgs, preStopSeconds, probePath, probePort, runtimeImage, type Secrets } from './kubelet.js'
 import { containerEnvironment, containers, getObject, kubectlMissing, OVERLAYS, podTemplate, renderOverlay, type ContainerRef, type K8sObject } from './manifests.js'
+import { freePort } from '../support/free-port.js'
 
 // The Secret as docs/kubernetes.md creates it (`kubectl create secret generic couchdb-password
 // --from-literal=...`; the production keys too), with test values: --from-literal adds no newline.
@@ -47,14 +47,6 @@ async function probe (url: string, timeoutMs: number): Promise<ProbeResult> {
     req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
     req.end()
   })
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }

@@ -2,29 +2,20 @@
 // the right status, never a stack trace, an internal URL or a credential.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { createApp } from '../../src/http/app.js'
 import { createCouchStore } from '../../src/store/couch-store.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { startEmbeddedApp, type EmbeddedApp } from '../support/embedded-app.js'
+import { freePort } from '../support/free-port.js'
 
 const PASSWORD = 'sentinel-password-7f3a'
-
-/** A port on which nothing listens: take a free one and give it back. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 describe('when CouchDB does not answer', () => {
   let app: FastifyInstance
   let couchUrl: string
   before(async () => {
-    couchUrl = `http://127.0.0.1:${await closedPort()}`
+    couchUrl = `http://127.0.0.1:${await freePort()}`
     const store = createCouchStore({ couch: { url: couchUrl, username: 'admin', password: PASSWORD, database: 'zerglings', requestTimeoutMs: 1000 } })
     app = await createApp({ store })
   })

@@ -4,24 +4,16 @@
 // address, its user's password or the Basic token — nor does any log line carry the password.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { send, type Answer } from './support/client.js'
 import { startCluster, type Cluster, type Replica } from './support/cluster.js'
 import { recordLedgerFor } from './support/ledger.js'
 import { secretHits, watchInternalAddress, watchSecret } from './support/secrets.js'
+import { freePort } from '../support/free-port.js'
 
 recordLedgerFor(import.meta.url)
 
 const WRONG_PASSWORD = 'sentinel-wrong-pw-77c2-chaos'
 const UUID = 'c4a24574-4ca8-4fbd-93e1-2a648147a71f'
-
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 function assertSecurityHeaders (answer: Answer, what: string): void {
   assert.equal(answer.headers['x-content-type-options'], 'nosniff', `${what}: X-Content-Type-Options`)
@@ -42,7 +34,7 @@ describe('exposure through overmind serve', () => {
     watchSecret('admin', WRONG_PASSWORD)
     cluster = await startCluster({ replicas: 1, databasePrefix: 'reliability-exposure', env: { OVERMIND_COUCHDB_TIMEOUT_MS: '1000' } })
     healthy = cluster.replicas[0]!
-    const port = await closedPort()
+    const port = await freePort()
     watchInternalAddress(`http://127.0.0.1:${port}`)
     ;[noDatabase, wrongPassword, noCouch, configured] = await Promise.all([
       cluster.addReplica({ OVERMIND_DATABASE: cluster.couch.uniqueDatabaseName('never-created') }),
