@@ -10,8 +10,6 @@ const SUBCOMMANDS: Record<string, { summary: string, load: () => Promise<{ cli: 
   bootstrap: { summary: 'prepare CouchDB (admin, database, user, design docs), idempotently', load: async () => await import('./bootstrap.js') }
 }
 
-export const SUBCOMMAND_NAMES = Object.keys(SUBCOMMANDS)
-
 function usage (): string {
   const lines = Object.entries(SUBCOMMANDS).map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`)
   return ['usage: overmind <command> [options]', '', 'commands:', ...lines, '', 'overmind <command> --help for its options'].join('\n')
