@@ -70,7 +70,12 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   })
   await fastify.register(healthRoutes, { isDraining: options.isDraining })
   await fastify.register(zerglingRoutes)
-  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  await fastify.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Same reason as in security-headers.ts: the page must load over plain HTTP too.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '')
+  })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }
 

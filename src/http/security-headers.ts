@@ -12,7 +12,9 @@ export function securityHeaders (): Record<string, string> {
     removeHeader: (name: string) => { delete headers[name.toLowerCase()] }
   }
   let done = false
-  helmet()({} as never, response as never, () => { done = true })
+  // No upgrade-insecure-requests: overmind is often reached over plain HTTP (a NodePort, as in
+  // the seed), where it would send the /docs page's own scripts to an https:// that isn't there.
+  helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })({} as never, response as never, () => { done = true })
   // Helmet calls back synchronously; if a later version did not, the headers could be partial.
   if (!done) throw new Error('helmet did not finish synchronously; security headers would be incomplete')
   return headers

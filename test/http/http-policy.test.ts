@@ -33,6 +33,16 @@ describe('http exposure', () => {
     assert.equal(response.headers['access-control-allow-origin'], undefined)
   })
 
+  it('when the docs page or the API is reached over plain HTTP, then no header tells the browser to switch to https', async () => {
+    const app = await appWith({ corsOrigins: [] })
+    for (const url of ['/zerglings/', '/docs/', '/docs/static/swagger-initializer.js']) {
+      const response = await app.inject({ method: 'GET', url })
+      assert.equal(response.statusCode, 200, url)
+      assert.ok(response.headers['content-security-policy'], url)
+      assert.doesNotMatch(String(response.headers['content-security-policy']), /upgrade-insecure-requests/, url)
+    }
+  })
+
   it('when an origin is configured, then only that origin is allowed', async () => {
     const app = await appWith({ corsOrigins: ['https://app.example'] })
     const allowed = await app.inject({ method: 'GET', url: '/zerglings/', headers: { origin: 'https://app.example' } })
