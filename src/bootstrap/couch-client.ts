@@ -77,8 +77,3 @@ export function describeResponse (response: CouchResponse): string {
   }
   return String(response.status)
 }
-
-export function errorReason (response: CouchResponse): string | undefined {
-  const body = response.body as { reason?: unknown } | undefined
-  return typeof body === 'object' && body !== null && typeof body.reason === 'string' ? body.reason : undefined
-}

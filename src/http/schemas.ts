@@ -103,7 +103,6 @@ export const Probe = Type.Object({
   reason: Type.Optional(Type.String())
 })
 
-export type ListQueryInput = Static<typeof ListQuery>
 export type IdParamsInput = Static<typeof IdParams>
 
 /** The error responses every zergling route may give. */

@@ -3,7 +3,7 @@
 // accepting, in-flight requests finish, the store closes, exit 0 — all within shutdownTimeoutMs,
 // which the manifests' terminationGracePeriodSeconds covers.
 import type { FastifyInstance } from 'fastify'
-import { stdSerializers } from 'pino'
+import { stdSerializers, type LoggerOptions } from 'pino'
 import type { Config } from '../config.js'
 import { redact } from '../redact.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
@@ -32,12 +32,7 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
     metrics,
     isDraining: () => draining,
     policy: config.http,
-    logger: {
-      level: config.logLevel,
-      // Fastify logs no headers by default; these paths stay redacted should anyone add them.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
-      serializers: { err: (error: Error) => scrubError(error, secretsOf(config)) }
-    }
+    logger: loggerOptions(config)
   })
   const address = await app.listen({ host: config.http.host, port: config.http.port })
   app.log.info({ store: store.kind, ...describeStore(config) }, 'overmind is listening')
@@ -60,6 +55,17 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
     return await closing
   }
   return { app, address, shutdown }
+}
+
+/** pino options: the level, and errors scrubbed of credentials (the secrets are gathered once). */
+export function loggerOptions (config: Config): LoggerOptions {
+  const secrets = secretsOf(config)
+  return {
+    level: config.logLevel,
+    // Fastify logs no headers by default; these paths stay redacted should anyone add them.
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
+    serializers: { err: (error: Error) => scrubError(error, secrets) }
+  }
 }
 
 /** Errors are logged with their stack, minus any credential a library put in a message. */

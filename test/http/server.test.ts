@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Agent, get } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadConfig } from '../../src/config.js'
-import { startServer, type RunningServer } from '../../src/http/server.js'
+import { loggerOptions, startServer, type RunningServer } from '../../src/http/server.js'
 import { openStore } from '../../src/store/open-store.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 
@@ -100,5 +100,18 @@ describe('two servers on one CouchDB', () => {
       retries += Number(/^overmind_conflict_retries_total (\d+)/m.exec(metrics)?.[1])
     }
     assert.ok(retries > 0, `two replicas writing one document lose some revision races (retries: ${retries})`)
+  })
+})
+
+describe('the server\'s logger', () => {
+  it('when an error carrying the CouchDB password or a URL with credentials is logged, then the line holds neither', async () => {
+    const { pino } = await import('pino')
+    const config = loadConfig({ COUCHDB_URL: 'http://admin:log-sentinel-4e1b@couch:5984', OVERMIND_LOG_LEVEL: 'info' })
+    const lines: string[] = []
+    const logger = pino(loggerOptions(config), { write: (line: string) => { lines.push(line) } })
+    logger.error({ err: new Error('request to http://admin:log-sentinel-4e1b@couch:5984/zerglings failed; password log-sentinel-4e1b') }, 'request failed')
+    assert.equal(lines.length, 1)
+    assert.ok(!lines[0]!.includes('log-sentinel-4e1b'), lines[0])
+    assert.match(lines[0]!, /http:\/\/\*\*\*@couch:5984/)
   })
 })
