@@ -8,6 +8,7 @@ import type { Config } from '../config.js'
 import { redact } from '../redact.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import { createApp } from './app.js'
+import { trackConnections } from './connection-drain.js'
 import { createMetrics } from './metrics.js'
 
 export interface RunningServer {
@@ -34,6 +35,7 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
     policy: config.http,
     logger: loggerOptions(config)
   })
+  const connections = trackConnections(app)
   const address = await app.listen({ host: config.http.host, port: config.http.port })
   app.log.info({ store: store.kind, ...describeStore(config) }, 'overmind is listening')
   const brain = await store.check()
@@ -49,7 +51,9 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
         process.exit(1)
       }, config.shutdownTimeoutMs)
       timer.unref()
-      await app.close()
+      const closed = app.close()
+      connections.drain()
+      await closed
       clearTimeout(timer)
     })()
     return await closing

@@ -5,10 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, get } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions, startServer, type RunningServer } from '../../src/http/server.js'
 import { openStore } from '../../src/store/open-store.js'
+import { startServe } from '../support/overmind-process.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 
 describe('a started server', () => {
@@ -62,6 +64,33 @@ describe('a server shutting down with a keep-alive client', () => {
     } finally {
       agent.destroy()
       await server.shutdown()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a served process with connections that say nothing', () => {
+  it('when SIGTERM comes while one connection is silent and another sent half a request, then it exits 0 within 3 s instead of waiting for them', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'overmind-server-'))
+    const served = await startServe({ OVERMIND_DATA_DIR: dataDir, OVERMIND_SHUTDOWN_TIMEOUT_MS: '10000' })
+    const { port } = new URL(served.baseUrl)
+    const open = async (): Promise<Socket> => await new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => resolve(socket)).on('error', reject)
+    })
+    const sockets = [await open(), await open()]
+    try {
+      sockets[1]!.write('GET /livez HTTP/1.1\r\nHost: overmind\r\n')
+      const spawned = await fetch(`${served.baseUrl}/zerglings/`, { method: 'POST' })
+      assert.equal(spawned.status, 201)
+      await sleep(100)
+      const started = Date.now()
+      const code = await served.kill('SIGTERM')
+      const took = Date.now() - started
+      assert.equal(code, 0, served.output())
+      assert.ok(took < 3000, `exit took ${took} ms`)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await served.kill('SIGKILL')
       await rm(dataDir, { recursive: true, force: true })
     }
   })
