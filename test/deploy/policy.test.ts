@@ -82,6 +82,23 @@ describe('deploy policy', { skip: missing }, () => {
     }
   })
 
+  test('when a copy of the production rendering commits a cluster identity then the noCommittedIdentity rule reports it', () => {
+    const objects = renderOverlay('production')
+    const couchdb = (copy: K8sObject[]): ReturnType<typeof allContainers>[number] =>
+      allContainers(copy).find((ref) => !ref.init && ref.container.name === 'couchdb')!
+    const configMap = (copy: K8sObject[]): K8sObject => copy.find((object) => object.kind === 'ConfigMap' && object.metadata.name.startsWith('couchdb-cluster'))!
+    const cases: Array<[(copy: K8sObject[]) => void, RegExp]> = [
+      [(copy) => { couchdb(copy).container.env!.push({ name: 'ERL_FLAGS', value: '-setcookie $(COUCHDB_ERLANG_COOKIE)' }) }, /-setcookie/],
+      [(copy) => { couchdb(copy).container.env!.find((variable) => variable.name === 'COUCHDB_SECRET')!.valueFrom = undefined }, /sets COUCHDB_SECRET without a Secret/],
+      [(copy) => { const data = configMap(copy).data as Record<string, string>; data['90-overmind-cluster.ini'] += '\n[couchdb]\nuuid = 5b0c7a3e9f3d4c2e8a1f6d7b2c9e4a10\n' }, /commits a cluster's uuid/]
+    ]
+    assert.deepEqual(RULES.noCommittedIdentity!(objects), [])
+    for (const [change, expected] of cases) {
+      const problems = RULES.noCommittedIdentity!(mutated(objects, change))
+      assert.ok(problems.some((problem) => expected.test(problem)), `reports ${String(expected)}; it said ${JSON.stringify(problems)}`)
+    }
+  })
+
   test('when the dev overlay is applied then there is no HPA, so kubectl scale stays where it is put, and three overmind pods start', () => {
     const objects = renderOverlay('dev')
     assert.equal(objects.some((object) => object.kind === 'HorizontalPodAutoscaler'), false)

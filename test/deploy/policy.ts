@@ -105,7 +105,35 @@ export const rollingUpdate: Rule = (objects) => objects.filter((object) => objec
   return problems.map((problem) => `Deployment ${deployment.metadata.name}: ${problem}`)
 })
 
-export const RULES: Record<string, Rule> = { pinnedImages, probes, resources, overmindSecurityContext, gracePeriod, references, rollingUpdate }
+/** Settings that identify a CouchDB cluster's nodes to each other or to CouchDB itself. */
+const CLUSTER_SECRETS = ['COUCHDB_ERLANG_COOKIE', 'COUCHDB_SECRET']
+
+/**
+ * Nothing secret or cluster-unique is committed or visible in process arguments: every user who
+ * copies the overlay would otherwise deploy the same `couchdb/uuid` (or cookie secret), and an
+ * Erlang cookie in `-setcookie` shows in every `ps`. Bootstrap makes the nodes agree on a uuid;
+ * the cookie and the cookie-auth secret come from the Secret a user creates.
+ */
+export const noCommittedIdentity: Rule = (objects) => {
+  const problems: string[] = []
+  for (const ref of allContainers(objects)) {
+    const { command = [], args = [], env = [] } = ref.container
+    if ([...command, ...args, ...env.map((variable) => variable.value ?? '')].some((word) => word.includes('-setcookie'))) {
+      problems.push(`${describe(ref)} passes the Erlang cookie with -setcookie, visible in process listings`)
+    }
+    for (const variable of env) {
+      if (CLUSTER_SECRETS.includes(variable.name) && variable.valueFrom?.secretKeyRef === undefined) problems.push(`${describe(ref)} sets ${variable.name} without a Secret`)
+    }
+  }
+  for (const object of objects.filter((candidate) => candidate.kind === 'ConfigMap')) {
+    for (const [key, text] of Object.entries((object.data ?? {}) as Record<string, string>)) {
+      if (/^\s*(uuid|secret)\s*=/m.test(text)) problems.push(`ConfigMap ${object.metadata.name} (${key}) commits a cluster's uuid or secret`)
+    }
+  }
+  return problems
+}
+
+export const RULES: Record<string, Rule> = { pinnedImages, probes, resources, overmindSecurityContext, gracePeriod, references, rollingUpdate, noCommittedIdentity }
 
 export function policyProblems (objects: K8sObject[]): string[] {
   return Object.values(RULES).flatMap((rule) => rule(objects))
