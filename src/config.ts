@@ -36,6 +36,8 @@ export interface HttpPolicy {
   corsOrigins: string[]
   /** Requests per client address per minute; undefined = no limit. */
   rateLimitPerMinute?: number
+  /** `Strict-Transport-Security: max-age=N`; undefined = not sent (the platform's decision). */
+  hstsMaxAgeSeconds?: number
 }
 
 export interface Config {
@@ -61,6 +63,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'OVERMIND_LOG_LEVEL', meaning: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
   { name: 'OVERMIND_CORS_ORIGIN', meaning: 'comma-separated origins allowed to call the API from a browser (e.g. `https://app.example`); unset = CORS off' },
   { name: 'OVERMIND_RATE_LIMIT_PER_MINUTE', meaning: 'requests per client address per minute, answered `429` above it (probes and metrics are exempt); unset = no limit' },
+  { name: 'OVERMIND_HSTS_MAX_AGE', meaning: 'seconds of `Strict-Transport-Security: max-age=…` to send (only behind HTTPS you control; without `includeSubDomains`); unset = no HSTS header' },
   { name: 'OVERMIND_DATA_DIR', meaning: 'where the embedded store keeps its files when no CouchDB is configured', default: './data' },
   { name: 'OVERMIND_DATABASE', meaning: 'database name, in CouchDB and in the embedded store', default: 'zerglings' },
   { name: 'COUCHDB_URL', meaning: 'CouchDB server URL, may carry `user:password@`; takes precedence over the two below' },
@@ -95,7 +98,8 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
     http: {
       ...parseHttpAddr(overrides.httpAddr ?? value(env, 'OVERMIND_HTTP_ADDR') ?? '0.0.0.0:8080'),
       corsOrigins: parseOrigins(value(env, 'OVERMIND_CORS_ORIGIN')),
-      rateLimitPerMinute: value(env, 'OVERMIND_RATE_LIMIT_PER_MINUTE') === undefined ? undefined : integer(env, 'OVERMIND_RATE_LIMIT_PER_MINUTE', 0, 1, 1_000_000)
+      rateLimitPerMinute: value(env, 'OVERMIND_RATE_LIMIT_PER_MINUTE') === undefined ? undefined : integer(env, 'OVERMIND_RATE_LIMIT_PER_MINUTE', 0, 1, 1_000_000),
+      hstsMaxAgeSeconds: value(env, 'OVERMIND_HSTS_MAX_AGE') === undefined ? undefined : integer(env, 'OVERMIND_HSTS_MAX_AGE', 0, 0, 63_072_000)
     },
     logLevel: parseLogLevel(value(env, 'OVERMIND_LOG_LEVEL') ?? 'info'),
     store: parseStore(env),

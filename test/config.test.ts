@@ -11,7 +11,7 @@ describe('configuration', () => {
 
   it('with nothing set, serves on 0.0.0.0:8080 from the embedded store under ./data', () => {
     const config = loadConfig({})
-    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080, corsOrigins: [], rateLimitPerMinute: undefined })
+    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080, corsOrigins: [], rateLimitPerMinute: undefined, hstsMaxAgeSeconds: undefined })
     assert.deepEqual(config.store, { kind: 'embedded', dataDir: './data', database: 'zerglings' })
     assert.equal(config.logLevel, 'info')
   })

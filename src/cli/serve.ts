@@ -1,7 +1,7 @@
 // `overmind serve`: run the HTTP service until SIGTERM or SIGINT.
 import { parseArgs } from 'node:util'
 import { formatReport, runBootstrap } from '../bootstrap/index.js'
-import { ConfigError, loadConfig } from '../config.js'
+import { ConfigError, loadConfig, type Config, type StoreConfig } from '../config.js'
 import { startServer } from '../http/server.js'
 import { openStore } from '../store/open-store.js'
 
@@ -53,12 +53,22 @@ export async function cli (args: string[]): Promise<number> {
     process.stderr.write(formatReport(report) + '\n')
     if (!report.ok) return 1
   }
-  const storeConfig = config.store
-  const server = await startServer({ config, openStore: async (hooks) => await openStore(storeConfig, hooks) })
+  const storeConfig = servingStore(config, values.bootstrap === true)
+  const server = await startServer({ config: { ...config, store: storeConfig }, openStore: async (hooks) => await openStore(storeConfig, hooks) })
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => { server.shutdown(signal).then(resolve, resolve) }
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)
   })
   return 0
+}
+
+/**
+ * What the service signs in as. After `--bootstrap` with an app user configured, it is that
+ * least-privilege user (docs/bootstrap.md recommends it), not the admin that bootstrap needed.
+ */
+function servingStore (config: Config, bootstrapped: boolean): StoreConfig {
+  const { appUsername, appPassword } = config.bootstrap
+  if (!bootstrapped || config.store.kind !== 'couchdb' || appUsername === undefined) return config.store
+  return { kind: 'couchdb', couch: { ...config.store.couch, username: appUsername, password: appPassword } }
 }

@@ -27,6 +27,8 @@ export interface AppOptions {
   policy?: HttpPolicy
 }
 
+const API_METHODS = ['GET', 'HEAD', 'POST', 'DELETE']
+
 /** Probes and metrics are never rate limited: Kubernetes and Prometheus must always get through. */
 const UNLIMITED_PATHS = new Set(['/livez', '/readyz', '/_health', '/metrics'])
 
@@ -39,10 +41,13 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   fastify.addHook('onSend', async (_request, reply) => {
     if (isDraining()) reply.header('connection', 'close')
   })
-  const { corsOrigins = [], rateLimitPerMinute } = options.policy ?? {}
+  const { corsOrigins = [], rateLimitPerMinute, hstsMaxAgeSeconds } = options.policy ?? {}
   // Security headers on every answer; the docs page sets its own CSP for its static files.
-  addSecurityHeaders(fastify)
-  if (corsOrigins.length > 0) await fastify.register(cors, { origin: corsOrigins, exposedHeaders: ['location', 'idempotent-replayed', 'retry-after'] })
+  addSecurityHeaders(fastify, hstsMaxAgeSeconds)
+  if (corsOrigins.length > 0) {
+    // Every method the API has (the plugin's default leaves DELETE out of preflight answers).
+    await fastify.register(cors, { origin: corsOrigins, methods: API_METHODS, exposedHeaders: ['location', 'idempotent-replayed', 'retry-after'] })
+  }
   if (rateLimitPerMinute !== undefined) {
     await fastify.register(rateLimit, {
       max: rateLimitPerMinute,

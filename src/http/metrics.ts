@@ -2,6 +2,7 @@
 // default, so that several apps in one process (tests, benchmarks) never share counters.
 import fp from 'fastify-plugin'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { StoreError } from '../store/store-error.js'
 
 export interface OvermindMetrics {
   registry: Registry
@@ -46,7 +47,14 @@ export default fp(async function metricsPlugin (fastify, options: { metrics?: Ov
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000)
   })
 
-  fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  // Every store failure that reaches a client, by kind (not_found included: a spike of those is
+  // worth seeing too); onError runs before the one error handler turns it into an answer.
+  fastify.addHook('onError', async (_request, _reply, error) => {
+    if (error instanceof StoreError) metrics.storeErrors.inc({ kind: error.kind })
+  })
+
+  // Scrapes come every few seconds: their request lines would drown the log at info.
+  fastify.get('/metrics', { logLevel: 'warn', schema: { hide: true } }, async (_request, reply) => {
     return await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
 }, { name: 'metrics', fastify: '5.x' })

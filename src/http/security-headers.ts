@@ -5,7 +5,12 @@
 import type { FastifyInstance } from 'fastify'
 import helmet from 'helmet'
 
-export function securityHeaders (): Record<string, string> {
+/**
+ * `hstsMaxAgeSeconds` undefined = no Strict-Transport-Security: over the seed's plain-HTTP
+ * NodePort it means nothing, and behind an HTTPS ingress a year-long policy for the host and all
+ * its subdomains is the platform's decision, not a demo service's.
+ */
+export function securityHeaders (hstsMaxAgeSeconds?: number): Record<string, string> {
   const headers: Record<string, string> = {}
   const response = {
     setHeader: (name: string, value: string) => { headers[name.toLowerCase()] = value },
@@ -14,14 +19,15 @@ export function securityHeaders (): Record<string, string> {
   let done = false
   // No upgrade-insecure-requests: overmind is often reached over plain HTTP (a NodePort, as in
   // the seed), where it would send the /docs page's own scripts to an https:// that isn't there.
-  helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })({} as never, response as never, () => { done = true })
+  const strictTransportSecurity = hstsMaxAgeSeconds === undefined ? false : { maxAge: hstsMaxAgeSeconds, includeSubDomains: false }
+  helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity })({} as never, response as never, () => { done = true })
   // Helmet calls back synchronously; if a later version did not, the headers could be partial.
   if (!done) throw new Error('helmet did not finish synchronously; security headers would be incomplete')
   return headers
 }
 
-export function addSecurityHeaders (fastify: FastifyInstance): void {
-  const headers = securityHeaders()
+export function addSecurityHeaders (fastify: FastifyInstance, hstsMaxAgeSeconds?: number): void {
+  const headers = securityHeaders(hstsMaxAgeSeconds)
   fastify.addHook('onRequest', async (_request, reply) => {
     reply.headers(headers)
   })

@@ -85,6 +85,6 @@ function secretsOf (config: Config): string[] {
 
 function describeStore (config: Config): Record<string, string> {
   return config.store.kind === 'couchdb'
-    ? { couchdb: config.store.couch.url, database: config.store.couch.database }
+    ? { couchdb: config.store.couch.url, database: config.store.couch.database, username: config.store.couch.username ?? '(none)' }
     : { dataDir: config.store.dataDir, database: config.store.database }
 }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runOvermind, startServe } from '../support/overmind-process.js'
+import { startCouchDouble } from '../support/couch-double/index.js'
+import { runOvermind, startServe, type OvermindProcess } from '../support/overmind-process.js'
 import { curl, replaySeedSession } from '../support/seed-session.js'
 
 describe('overmind serve on the embedded store', () => {
@@ -30,6 +31,29 @@ describe('overmind serve on the embedded store', () => {
       assert.equal(listed.filter((z: { facing: string }) => z.facing === 'W').length, 1)
     } finally {
       assert.equal(await second.kill('SIGTERM'), 0)
+    }
+  })
+})
+
+describe('overmind serve --bootstrap with an app user configured', { skip: process.env.COUCHDB_TEST_URL ? 'needs a fresh CouchDB of its own (the double); COUCHDB_TEST_URL names a shared server' : false }, () => {
+  it('when bootstrap has created the app user, then the service serves as that user, not as the admin', async () => {
+    const double = await startCouchDouble({ version: '3.4.3', admins: { admin: 'serve-admin-password' } })
+    const serve = runOvermind(['serve', '--bootstrap'], {
+      OVERMIND_HTTP_ADDR: '127.0.0.1:0',
+      COUCHDB_URL: double.url,
+      COUCHDB_USERNAME: 'admin',
+      COUCHDB_PASSWORD: 'serve-admin-password',
+      COUCHDB_APP_USERNAME: 'overmind',
+      COUCHDB_APP_PASSWORD: 'serve-app-password'
+    })
+    try {
+      const url = await listening(serve)
+      await replaySeedSession(url)
+      const using = serve.output().split('\n').find((line) => line.includes('"msg":"overmind is listening"'))
+      assert.match(using ?? '', /"username":"overmind"/, serve.output())
+    } finally {
+      await serve.kill()
+      await double.close()
     }
   })
 })
@@ -76,3 +100,14 @@ describe('the overmind command', () => {
     assert.match(run.output(), /unknown command "conquer"/)
   })
 })
+
+async function listening (serve: OvermindProcess, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const match = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(serve.output())
+    if (match !== null) return match[1]!
+    if (serve.child.exitCode !== null) throw new Error(`overmind serve exited before listening:\n${serve.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`overmind serve did not listen within ${timeoutMs} ms:\n${serve.output()}`)
+}

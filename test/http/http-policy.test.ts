@@ -51,6 +51,22 @@ describe('http exposure', () => {
     assert.equal(other.headers['access-control-allow-origin'], undefined)
   })
 
+  it('when an origin is configured, then a browser preflight for every method the API has is allowed, DELETE included', async () => {
+    const app = await appWith({ corsOrigins: ['https://app.example'] })
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      const preflight = await app.inject({ method: 'OPTIONS', url: '/zerglings/c4a24574-4ca8-4fbd-93e1-2a648147a71f', headers: { origin: 'https://app.example', 'access-control-request-method': method } })
+      assert.equal(preflight.statusCode, 204, method)
+      assert.ok(String(preflight.headers['access-control-allow-methods']).split(',').map((m) => m.trim()).includes(method), `${method}: ${String(preflight.headers['access-control-allow-methods'])}`)
+    }
+  })
+
+  it('when no HSTS age is configured, then no Strict-Transport-Security is sent; when it is, max-age without includeSubDomains', async () => {
+    const plain = await (await appWith({ corsOrigins: [] })).inject({ method: 'GET', url: '/zerglings/' })
+    assert.equal(plain.headers['strict-transport-security'], undefined)
+    const behindTls = await (await appWith({ corsOrigins: [], hstsMaxAgeSeconds: 86400 })).inject({ method: 'GET', url: '/zerglings/' })
+    assert.equal(behindTls.headers['strict-transport-security'], 'max-age=86400')
+  })
+
   it('when a rate limit is set, then requests above it get 429 in our error shape while probes still answer', async () => {
     const app = await appWith({ corsOrigins: [], rateLimitPerMinute: 3 })
     const statuses = []

@@ -6,6 +6,22 @@ import { startEmbeddedApp, type EmbeddedApp } from '../support/embedded-app.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
+describe('the request log', () => {
+  it('when kubelet probes and Prometheus scrapes, then nothing is logged at info, while API requests are', async () => {
+    const { pino } = await import('pino')
+    const lines: string[] = []
+    const ctx = await startEmbeddedApp(undefined, { loggerInstance: pino({ level: 'info' }, { write: (line: string) => { lines.push(line) } }) })
+    try {
+      for (const url of ['/livez', '/readyz', '/metrics']) await ctx.app.inject({ method: 'GET', url })
+      assert.deepEqual(lines, [])
+      await ctx.app.inject({ method: 'GET', url: '/zerglings/' })
+      assert.ok(lines.length > 0, 'an API request is logged')
+    } finally {
+      await ctx.close()
+    }
+  })
+})
+
 describe('service endpoints', () => {
   let ctx: EmbeddedApp
   before(async () => { ctx = await startEmbeddedApp() })
@@ -38,6 +54,14 @@ describe('service endpoints', () => {
     const response = await ctx.app.inject({ method: 'GET', url: '/docs/' })
     assert.equal(response.statusCode, 200)
     assert.match(String(response.headers['content-type']), /text\/html/)
+  })
+
+  it('/metrics counts store errors by kind as they reach clients', async () => {
+    await ctx.app.inject({ method: 'GET', url: '/zerglings/c4a24574-4ca8-4fbd-93e1-2a648147a71f' })
+    await ctx.app.inject({ method: 'GET', url: '/zerglings/?cursor=not-one-of-ours' })
+    const text = (await ctx.app.inject({ method: 'GET', url: '/metrics' })).body
+    assert.match(text, /overmind_store_errors_total\{kind="not_found"\} 1/)
+    assert.match(text, /overmind_store_errors_total\{kind="invalid_cursor"\} 1/)
   })
 
   it('/metrics counts requests by route pattern and the commands applied', async () => {

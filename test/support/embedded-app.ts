@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { createApp } from '../../src/http/app.js'
+import { createApp, type CreateAppOptions } from '../../src/http/app.js'
 import { createPouchStore } from '../../src/store/pouch-store.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 
@@ -13,11 +13,14 @@ export interface EmbeddedApp {
   close: () => Promise<void>
 }
 
-/** `wrap` may put a spy or a fault around the real store. */
-export async function startEmbeddedApp (wrap: (store: ZerglingStore) => ZerglingStore = (store) => store): Promise<EmbeddedApp> {
+/** `wrap` may put a spy or a fault around the real store; `options` adds app options (a logger). */
+export async function startEmbeddedApp (
+  wrap: (store: ZerglingStore) => ZerglingStore = (store) => store,
+  options: Omit<CreateAppOptions, 'store'> = {}
+): Promise<EmbeddedApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'overmind-test-'))
   const store = wrap(await createPouchStore({ dataDir, database: 'zerglings' }))
-  const app = await createApp({ store })
+  const app = await createApp({ ...options, store })
   return {
     app,
     store,

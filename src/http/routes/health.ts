@@ -22,11 +22,14 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (fastify, o
     return { health: { version: packageVersion, brain: brain.ok ? 'ok' as const : 'damaged' as const } }
   })
 
+  // Probes come every few seconds from every kubelet: their request lines are not logged at info.
   fastify.get('/livez', {
+    logLevel: 'warn',
     schema: { tags: ['health'], summary: 'The process is alive (never touches CouchDB)', response: { 200: Probe } }
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/readyz', {
+    logLevel: 'warn',
     schema: { tags: ['health'], summary: 'Ready for traffic: the store is reachable and its database exists', response: { 200: Probe, 503: Probe } }
   }, async (_request, reply) => {
     if (isDraining()) {
