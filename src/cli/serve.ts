@@ -4,6 +4,7 @@ import { formatReport, runBootstrap } from '../bootstrap/index.js'
 import { ConfigError, loadConfig, type Config, type StoreConfig } from '../config.js'
 import { startServer } from '../http/server.js'
 import { openStore } from '../store/open-store.js'
+import { explainStartupFailure } from './startup-failure.js'
 
 const HELP = `usage: overmind serve [--http.addr HOST:PORT] [--bootstrap]
 
@@ -54,7 +55,16 @@ export async function cli (args: string[]): Promise<number> {
     if (!report.ok) return 1
   }
   const storeConfig = servingStore(config, values.bootstrap === true)
-  const server = await startServer({ config: { ...config, store: storeConfig }, openStore: async (hooks) => await openStore(storeConfig, hooks) })
+  const serving = { ...config, store: storeConfig }
+  let server
+  try {
+    server = await startServer({ config: serving, openStore: async (hooks) => await openStore(storeConfig, hooks) })
+  } catch (error) {
+    const sentence = explainStartupFailure(error, serving)
+    if (sentence === undefined) throw error
+    process.stderr.write(`overmind serve: ${sentence}\n`)
+    return 1
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => { server.shutdown(signal).then(resolve, resolve) }
     process.once('SIGTERM', stop)

@@ -2,7 +2,9 @@
 // and a clean stop on SIGTERM.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCouchDouble } from '../support/couch-double/index.js'
@@ -55,6 +57,48 @@ describe('overmind serve --bootstrap with an app user configured', { skip: proce
       await serve.kill()
       await double.close()
     }
+  })
+})
+
+describe('overmind serve when it cannot start', () => {
+  let dir: string
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'overmind-serve-fail-')) })
+  after(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  async function fails (env: Record<string, string>, expected: RegExp): Promise<void> {
+    const run = runOvermind(['serve'], { OVERMIND_HTTP_ADDR: '127.0.0.1:0', ...env })
+    assert.equal(await run.exited, 1, run.output())
+    const lines = run.output().trim().split('\n')
+    assert.equal(lines.length, 1, run.output())
+    assert.match(lines[0]!, expected)
+    assert.doesNotMatch(lines[0]!, /IO error|EADDRINUSE|EEXIST| {4}at /)
+  }
+
+  it('when its port is taken, then it exits 1 with one sentence naming OVERMIND_HTTP_ADDR', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = taken.address() as AddressInfo
+      await fails({ OVERMIND_DATA_DIR: join(dir, 'port'), OVERMIND_HTTP_ADDR: `127.0.0.1:${port}` }, new RegExp(`127\\.0\\.0\\.1:${port} is already in use.*OVERMIND_HTTP_ADDR`))
+    } finally {
+      taken.close()
+    }
+  })
+
+  it('when another overmind uses the same data directory, then it exits 1 saying so and naming OVERMIND_DATA_DIR', async () => {
+    const shared = join(dir, 'shared')
+    const first = await startServe({ OVERMIND_DATA_DIR: shared })
+    try {
+      await fails({ OVERMIND_DATA_DIR: shared }, /another process \(another overmind\?\) is using the embedded store in OVERMIND_DATA_DIR/)
+    } finally {
+      await first.kill()
+    }
+  })
+
+  it('when the data directory is a file, then it exits 1 naming OVERMIND_DATA_DIR', async () => {
+    const file = join(dir, 'a-file')
+    await writeFile(file, '')
+    await fails({ OVERMIND_DATA_DIR: file }, /OVERMIND_DATA_DIR .*a-file is \(or is inside\) a file, not a directory/)
   })
 })
 
