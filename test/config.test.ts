@@ -37,6 +37,21 @@ describe('configuration', () => {
     })
   }
 
+  for (const [name, value] of [['OVERMIND_COUCHDB_AUTH', 'kerberos'], ['OVERMIND_COUCHDB_TIMEOUT_MS', 'soon'], ['COUCHDB_SERVICE_PORT', '0'], ['OVERMIND_COUCHDB_NODES', 'three']]) {
+    it(`rejects ${name}=${value} also when no CouchDB is configured (the embedded store would not use it)`, () => {
+      assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && error.message.includes(name))
+    })
+  }
+
+  it('rejects a COUCHDB_SERVICE_HOST that is not a host with a sentence naming that variable, not COUCHDB_URL', () => {
+    for (const host of ['http://couchdb', 'couchdb:5984', 'couch db', 'couchdb/x']) {
+      assert.throws(() => loadConfig({ COUCHDB_SERVICE_HOST: host }), (error: unknown) =>
+        error instanceof ConfigError && error.message.startsWith('COUCHDB_SERVICE_HOST must be a host') && !error.message.includes('COUCHDB_URL'), host)
+    }
+    const ipv6 = loadConfig({ COUCHDB_SERVICE_HOST: 'fd00::7' }).store
+    assert.equal(ipv6.kind === 'couchdb' && ipv6.couch.url, 'http://[fd00::7]:5984')
+  })
+
   it('reads CORS origins as a comma-separated list and the rate limit as a number', () => {
     const config = loadConfig({ OVERMIND_CORS_ORIGIN: 'https://a.example, http://localhost:3000', OVERMIND_RATE_LIMIT_PER_MINUTE: '600' })
     assert.deepEqual(config.http.corsOrigins, ['https://a.example', 'http://localhost:3000'])
@@ -78,11 +93,12 @@ describe('configuration', () => {
 })
 
 describe('the README\'s configuration table', () => {
-  it('documents every variable the code reads, and none that it does not', async () => {
+  it('lists every variable the code reads, and none that it does not, with the same meaning and default, in the same order', async () => {
     const { CONFIG_VARIABLES } = await import('../src/config.js')
     const readme = (await import('node:fs')).readFileSync(new URL('../README.md', import.meta.url), 'utf8')
     const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Pointing it at CouchDB'))
-    const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]).sort()
-    assert.deepEqual(documented, CONFIG_VARIABLES.map((variable) => variable.name).sort())
+    const documented = [...table.matchAll(/^\| `([A-Z_]+)` \| (.+) \| (?:`([^`]*)`)? ?\|$/gm)]
+      .map(([, name, meaning, fallback]) => ({ name, meaning, default: fallback }))
+    assert.deepEqual(documented, CONFIG_VARIABLES.map(({ name, meaning, default: fallback }) => ({ name, meaning, default: fallback })))
   })
 })
