@@ -2,7 +2,7 @@
 // domain and the store: rules live in src/domain, storage (group commit, conflict retries,
 // idempotency records) in src/store.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { parseCommands } from '../../domain/command.js'
 import type { Command } from '../../domain/zergling.js'
 import { isZerglingId } from '../../domain/zergling-id.js'
@@ -39,12 +39,22 @@ async function checkId (request: { params: unknown }): Promise<void> {
   if (!isZerglingId((request.params as IdParamsInput).id)) throw zerglingNotFound()
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A command request's body, parsed once by the domain before schema validation. */
+    commands?: Command[]
+  }
+}
+
 /**
  * Runs before schema validation: the body arrives as text whatever its content type, and the
- * domain's parser gives a person a better sentence than the schema validator would.
+ * domain's parser gives a person a better sentence than the schema validator would. The JSON
+ * string stays the body (what the schema and /openapi.json describe); its commands go beside it.
  */
-async function parseCommandBody (request: { body: unknown }): Promise<void> {
-  request.body = parseCommands(parseJsonBody(request.body)).join('')
+async function parseCommandBody (request: FastifyRequest): Promise<void> {
+  const body = parseJsonBody(request.body)
+  request.commands = parseCommands(body)
+  request.body = body
 }
 
 const HISTORY_CURSOR = /^h([0-9]{1,12})$/
@@ -115,30 +125,32 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return { history: commands, total, next: end < total ? encodeHistoryCursor(end) : undefined }
   })
 
-  const command = {
-    schema: {
-      tags,
-      summary: 'Give a zergling one or more commands',
-      params: IdParams,
-      querystring: HistoryQuery,
-      headers: IdempotencyHeaders,
-      body: CommandBody,
-      response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
-    },
-    preValidation: [checkId, parseCommandBody]
-  }
-  const giveCommands = async (request: { params: IdParamsInput, query: { history: string }, headers: { 'idempotency-key'?: string }, body: string }, reply: FastifyReply) => {
-    const commands = [...request.body] as Command[]
-    const outcome = await store.command(request.params.id, {
-      commands,
-      history: historyView(request.query.history),
-      idempotencyKey: request.headers['idempotency-key']
+  for (const [url, summary] of [
+    ['/zerglings/:id', 'Give a zergling one or more commands'],
+    ['/zerglings/:id/_action', 'The same as POST /zerglings/{id} (the original README\'s path)']
+  ] as const) {
+    fastify.post(url, {
+      schema: {
+        tags,
+        summary,
+        params: IdParams,
+        querystring: HistoryQuery,
+        headers: IdempotencyHeaders,
+        body: CommandBody,
+        response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
+      },
+      preValidation: [checkId, parseCommandBody]
+    }, async (request, reply) => {
+      const commands = request.commands!
+      const outcome = await store.command(request.params.id, {
+        commands,
+        history: historyView(request.query.history),
+        idempotencyKey: request.headers['idempotency-key']
+      })
+      if (!outcome.replayed) metrics.commandsApplied.inc(commands.length)
+      return { zergling: detail(markReplay(reply, outcome)) }
     })
-    if (!outcome.replayed) metrics.commandsApplied.inc(commands.length)
-    return { zergling: detail(markReplay(reply, outcome)) }
   }
-  fastify.post('/zerglings/:id', command, giveCommands)
-  fastify.post('/zerglings/:id/_action', { ...command, schema: { ...command.schema, summary: 'The same as POST /zerglings/{id} (the original README\'s path)' } }, giveCommands)
 
   fastify.delete('/zerglings/:id', {
     schema: {
