@@ -109,7 +109,7 @@ const VARIABLES = {
   COUCHDB_APP_PASSWORD: { meaning: 'its password', secret: true, parse: text },
   COUCHDB_APP_PASSWORD_FILE: { meaning: 'file holding it; instead of `COUCHDB_APP_PASSWORD`', secret: true, parse: text },
   OVERMIND_COUCHDB_NODES: { meaning: 'bootstrap `cluster`: how many CouchDB nodes to wait for and join', default: '1', parse: wholeNumber(1, 99) },
-  OVERMIND_BOOTSTRAP_TIMEOUT_MS: { meaning: 'bootstrap `wait`: how long to wait for CouchDB, in milliseconds', default: '120000', parse: wholeNumber(0, 3_600_000) },
+  OVERMIND_BOOTSTRAP_TIMEOUT_MS: { meaning: 'bootstrap `wait` and `cluster`: how long to wait for CouchDB and for its nodes, in milliseconds', default: '120000', parse: wholeNumber(0, 3_600_000) },
   OVERMIND_SHUTDOWN_TIMEOUT_MS: { meaning: 'on SIGTERM, how long in-flight requests may take before the process exits', default: '10000', parse: wholeNumber(0, 600_000) }
 } satisfies Record<string, Variable<unknown>>
 
