@@ -1,18 +1,12 @@
 // Multi-node doubles: per-node config and listeners, 'shared' vs 'fresh' start, stopped nodes,
 // and what cluster-admins.json cannot show (a stopped node, a cluster of one, shared cookies).
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { startCouchDouble, type CouchDouble, type CouchDoubleOptions } from './index.js'
+import { describe, test } from 'node:test'
+import { doublePool } from './double-pool.js'
 import { basic, call } from './double-fetch.js'
 
 const ADMIN = basic('admin', 'double-admin-password')
-const doubles: CouchDouble[] = []
-async function double (options: CouchDoubleOptions): Promise<CouchDouble> {
-  const started = await startCouchDouble(options)
-  doubles.push(started)
-  return started
-}
-after(async () => { await Promise.all(doubles.map(async (d) => await d.close())) })
+const double = doublePool()
 
 async function finish (url: string): Promise<{ status: number, body: unknown }> {
   const { status, body } = await call(url, 'POST', '/_cluster_setup', { auth: ADMIN, body: { action: 'finish_cluster' } })

@@ -3,20 +3,14 @@
 // https://docs.couchdb.org/en/stable/config/auth.html#chttpd_auth_lockout
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startCouchDouble, type CouchDouble, type CouchDoubleOptions } from './index.js'
+import { doublePool } from './double-pool.js'
 import { basic, call } from './double-fetch.js'
 
 const ADMIN = basic('admin', 'double-admin-password')
 const WRONG = basic('admin', 'not-the-password')
-const doubles: CouchDouble[] = []
-async function double (options: CouchDoubleOptions = {}): Promise<CouchDouble> {
-  const started = await startCouchDouble(options)
-  doubles.push(started)
-  return started
-}
-after(async () => { await Promise.all(doubles.map(async (d) => await d.close())) })
+const double = doublePool()
 
 const statuses = async (url: string, auth: string, times: number): Promise<number[]> => {
   const seen: number[] = []

@@ -1,18 +1,13 @@
 // What the recordings (3.4.3 only) cannot show: CouchDB 1.6.1 and 2.3.1 behaviours, admin party,
 // config paths per version, clusters.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { startCouchDouble, type CouchDouble, type CouchDoubleOptions } from './index.js'
+import { describe, test } from 'node:test'
+import { doublePool } from './double-pool.js'
+import { startCouchDouble } from './index.js'
 import { basic, call, type Answer } from './double-fetch.js'
 
 const ADMIN = basic('admin', 'double-admin-password')
-const doubles: CouchDouble[] = []
-async function double (options: CouchDoubleOptions): Promise<CouchDouble> {
-  const started = await startCouchDouble(options)
-  doubles.push(started)
-  return started
-}
-after(async () => { await Promise.all(doubles.map(async (d) => await d.close())) })
+const double = doublePool()
 
 describe('a CouchDB 1.6.1 double', () => {
   test('when asked GET / then it welcomes with version 1.6.1 and a vendor version', async () => {
