@@ -70,6 +70,12 @@ describe('a CouchDB 2.3.1 double', () => {
     assert.equal((await call(couch.url, 'GET', '/_config/admins', { auth: ADMIN })).status, 404)
   })
 
+  test('when a 2.x single node starts with its system databases then it reads as set up by enable_single_node', async () => {
+    const couch = await double({ version: '2.3.1' })
+    assert.deepEqual((await call(couch.url, 'GET', '/_cluster_setup', { auth: ADMIN })).body, { state: 'single_node_enabled' })
+    assert.equal((await call(couch.url, 'GET', '/_node/_local/_config/cluster/n', { auth: ADMIN })).body, '1')
+  })
+
   test('when admin party is on in 2.x then /_session shows the anonymous user with the _admin role', async () => {
     const couch = await double({ version: '2.3.1', admins: {} })
     assert.deepEqual((await call(couch.url, 'GET', '/_session')).body.userCtx, { name: null, roles: ['_admin'] })
