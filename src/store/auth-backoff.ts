@@ -4,12 +4,17 @@
 // for up to max_lifetime (5 minutes), the right password included (src/couch/src/
 // couch_auth_lockout.erl, couch_httpd_auth.erl `authenticate`). Re-logging in per request would
 // lock the service's own address out within a second. So after a refusal one attempt is let
-// through after a pause (1–2 s at first, doubling up to 15 s, with jitter), and every other
-// caller fails at once with that refusal: a wrong password costs a few failed checks a minute,
-// and a password that works again is noticed within 15 s.
-import { backoffDelay, type BackoffPolicy } from '../bootstrap/backoff.js'
+// through after a pause (1 s, doubling up to 15 s), and every other caller fails at once with
+// that refusal: a wrong password costs 4 failed checks in the first 10 s, then 4 a minute, and a
+// password that works again is noticed within 15 s. No jitter: replicas have addresses (lockout
+// keys) of their own, and a few checks a minute from each is no load to spread.
 
-export const AUTH_RETRY: BackoffPolicy = { baseMs: 2000, maxMs: 15_000 }
+export interface AuthRetryPolicy {
+  firstMs: number
+  maxMs: number
+}
+
+export const AUTH_RETRY: AuthRetryPolicy = { firstMs: 1000, maxMs: 15_000 }
 
 export interface AuthBackoff<Refusal> {
   /** undefined: go ahead (as the one attempt, after a refusal); else the refusal to fail with now. */
@@ -23,12 +28,11 @@ export interface AuthBackoff<Refusal> {
 }
 
 export interface AuthBackoffOptions {
-  policy?: BackoffPolicy
+  policy?: AuthRetryPolicy
   now?: () => number
-  random?: () => number
 }
 
-export function createAuthBackoff<Refusal> ({ policy = AUTH_RETRY, now = Date.now, random = Math.random }: AuthBackoffOptions = {}): AuthBackoff<Refusal> {
+export function createAuthBackoff<Refusal> ({ policy = AUTH_RETRY, now = Date.now }: AuthBackoffOptions = {}): AuthBackoff<Refusal> {
   let refusal: Refusal | undefined
   let refusals = 0
   let retryAt = 0
@@ -43,7 +47,7 @@ export function createAuthBackoff<Refusal> ({ policy = AUTH_RETRY, now = Date.no
     rejected (next) {
       refusal = next
       refusals++
-      retryAt = now() + backoffDelay(policy, refusals, random)
+      retryAt = now() + Math.min(policy.maxMs, policy.firstMs * 2 ** Math.min(refusals - 1, 30))
       attempting = false
     },
     accepted () {
