@@ -44,14 +44,15 @@ export function createAuthBackoff<Refusal> ({ policy = AUTH_RETRY, now = Date.no
       attempting = true
       return undefined
     },
+    // After a refusal only the attempt decides: a call that set out before it proves nothing.
     rejected (next) {
+      if (refusal !== undefined && !attempting) return
       refusal = next
       refusals++
       retryAt = now() + Math.min(policy.maxMs, policy.firstMs * 2 ** Math.min(refusals - 1, 30))
       attempting = false
     },
     accepted () {
-      // Only the attempt decides: a call that set out before the refusal proves nothing.
       if (refusal !== undefined && !attempting) return
       refusal = undefined
       refusals = 0

@@ -5,15 +5,16 @@
 // the session's life has passed (couch_httpd_auth.erl `cookie_auth_header`), so a busy store
 // does not log in again every 10 minutes. A cookie CouchDB stops taking (idle past its timeout,
 // a restart with a new secret) answers 401 and is renewed once, one login for all callers.
-// `basic` sends the password on every request. Either way a refused password is retried only
-// through the backoff (auth-backoff.ts), because CouchDB 3.4 locks out repeated failures.
+// `basic` sends the password on every request, once one GET /_session has shown that it works.
+// Either way the credentials are checked by one call at a time until CouchDB accepts them, and
+// a refusal is retried only through the backoff (auth-backoff.ts): CouchDB 3.4 locks out
+// repeated failures, and a burst of requests with a wrong password would be one in itself.
 import type { CouchConnection } from '../config.js'
 import { createAuthBackoff } from './auth-backoff.js'
 import { isRefusal, type CouchRefusal } from './couch-errors.js'
-import { isStoreError } from './store-error.js'
 
 export interface CouchAuth {
-  /** Runs `send` (one request) with the credentials, logging in first when needed. */
+  /** Runs `send` (one request) with the credentials, checking them first when needed. */
   authorized<T> (send: () => Promise<T>, timeoutMs: number): Promise<T>
 }
 
@@ -21,20 +22,34 @@ export interface CouchAuthOptions {
   couch: CouchConnection
   /** nano's headers object, which it reads on every request. */
   headers: Record<string, string>
-  /** POST /_session (https://docs.couchdb.org/en/stable/api/server/authn.html#post--_session); nano's jar keeps the cookie. */
-  login: (timeoutMs: number) => Promise<unknown>
+  /**
+   * One request that checks the credentials: POST /_session for a cookie (nano's jar keeps it),
+   * GET /_session with Basic (https://docs.couchdb.org/en/stable/api/server/authn.html).
+   */
+  logIn: (how: 'cookie' | 'basic', timeoutMs: number) => Promise<unknown>
   now?: () => number
 }
 
 type Mode = 'anonymous' | 'basic' | 'cookie'
 
-export function createCouchAuth ({ couch, headers, login, now }: CouchAuthOptions): CouchAuth {
+export function createCouchAuth ({ couch, headers, logIn, now }: CouchAuthOptions): CouchAuth {
   const backoff = createAuthBackoff<CouchRefusal>({ now })
   const basic = `Basic ${Buffer.from(`${couch.username ?? ''}:${couch.password ?? ''}`).toString('base64')}`
-  const state: { mode: Mode, session?: Promise<unknown> } = {
+  // `verified`: the credentials were accepted (and, for a cookie, the session is in the jar).
+  const state: { mode: Mode, verified?: Promise<unknown> } = {
     mode: couch.username === undefined ? 'anonymous' : couch.auth === 'basic' ? 'basic' : 'cookie'
   }
   if (state.mode === 'basic') headers.Authorization = basic
+
+  /** Verifies once for all concurrent callers; `stale` is the verification a caller saw refused. */
+  async function verify (timeoutMs: number, stale?: Promise<unknown>): Promise<void> {
+    if (state.verified === undefined || state.verified === stale) {
+      const attempt = checkedByCouch(async () => await logIn(state.mode === 'basic' ? 'basic' : 'cookie', timeoutMs))
+      state.verified = attempt
+      attempt.catch(() => { if (state.verified === attempt) state.verified = undefined })
+    }
+    await state.verified
+  }
 
   /** One password check by CouchDB, let through by the backoff. */
   async function checkedByCouch<T> (attempt: () => Promise<T>): Promise<T> {
@@ -47,50 +62,50 @@ export function createCouchAuth ({ couch, headers, login, now }: CouchAuthOption
     } catch (error) {
       if (isRefusal(error, 'rejected', 'locked')) {
         backoff.rejected(error)
-      } else if (isStoreError(error, 'unavailable') || isRefusal(error, 'anonymous')) {
-        backoff.released()
       } else {
-        // A 404, a 409, "not a member": CouchDB got past the password.
-        backoff.accepted()
+        backoff.released()
       }
       throw error
     }
   }
 
-  /** Logs in once for all concurrent callers; `stale` is the session a caller saw refused. */
-  async function ensureSession (timeoutMs: number, stale?: Promise<unknown>): Promise<void> {
-    if (state.session === undefined || state.session === stale) {
-      const attempt = checkedByCouch(async () => await login(timeoutMs))
-      state.session = attempt
-      attempt.catch(() => { if (state.session === attempt) state.session = undefined })
-    }
-    await state.session
+  /** A Basic request refused: the password stopped working, so it is verified again, after the pause. */
+  function basicRefused (error: unknown, used: Promise<unknown> | undefined): void {
+    if (!isRefusal(error, 'rejected', 'locked')) return
+    backoff.rejected(error)
+    if (state.verified === used) state.verified = undefined
   }
 
-  const isCookieMode = (): boolean => state.mode === 'cookie'
+  const mode = (): Mode => state.mode
 
   return {
     async authorized (send, timeoutMs) {
       if (state.mode === 'anonymous') return await send()
-      if (state.mode === 'basic') return await checkedByCouch(send)
-      await ensureSession(timeoutMs)
-      const used = state.session
+      await verify(timeoutMs)
+      const used = state.verified
       try {
         return await send()
       } catch (error) {
-        if (!isRefusal(error, 'anonymous')) throw error
+        if (mode() === 'basic') basicRefused(error, used)
+        if (mode() === 'basic' || !isRefusal(error, 'anonymous')) throw error
       }
-      await ensureSession(timeoutMs, used)
+      await verify(timeoutMs, used)
       try {
         return await send()
       } catch (error) {
-        if (!isRefusal(error, 'anonymous') || !isCookieMode()) throw error
+        if (mode() === 'basic') basicRefused(error, used)
+        if (mode() === 'basic' || !isRefusal(error, 'anonymous')) throw error
       }
       // CouchDB took the password but not the cookie it gave for it (a proxy that drops
       // cookies, the cookie handler turned off): Basic still works, at its price.
       state.mode = 'basic'
       headers.Authorization = basic
-      return await checkedByCouch(send)
+      try {
+        return await send()
+      } catch (error) {
+        basicRefused(error, state.verified)
+        throw error
+      }
     }
   }
 }

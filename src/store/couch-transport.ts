@@ -95,7 +95,9 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
     couch,
     headers,
     now,
-    login: async (timeoutMs) => await exchange({ method: 'POST', db: '_session', body: { name: couch.username, password: couch.password ?? '' } }, timeoutMs, record)
+    logIn: async (how, timeoutMs) => await exchange(how === 'cookie'
+      ? { method: 'POST', db: '_session', body: { name: couch.username, password: couch.password ?? '' } }
+      : { db: '_session' }, timeoutMs, record)
   })
 
   return {

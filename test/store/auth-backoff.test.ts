@@ -69,11 +69,15 @@ describe('the auth backoff', () => {
     assert.equal(backoff.admit(), undefined)
   })
 
-  it('when a call that set out before the refusal comes back accepted, then the backoff holds', () => {
+  it('when calls that set out before the refusal come back, then only the attempt moves the backoff', () => {
     const { backoff, clock } = backoffOnFakeClock()
     backoff.rejected('wrong password')
     backoff.accepted()
+    backoff.rejected('wrong password')
+    backoff.rejected('wrong password')
     clock.ms = 500
     assert.equal(backoff.admit(), 'wrong password')
+    clock.ms = 1000
+    assert.equal(backoff.admit(), undefined, 'the pause is still the first one')
   })
 })
