@@ -5,7 +5,8 @@ import { existingDatabase, locationOf, requireDbAdmin, requireMember } from './d
 import { CouchError, couchErrors, fromPouchError } from './errors.js'
 import { boolParam, json, parseJsonBody, requireJsonContentType, type Ctx, type Reply } from './http-kit.js'
 import { hashUserDocument } from './passwords.js'
-import { isV3, maxDocumentSize, nextUuid } from './state.js'
+import { maxDocumentSize } from './node-state.js'
+import { isV3, nextUuid } from './state.js'
 
 type Doc = Record<string, unknown>
 
@@ -20,7 +21,7 @@ export const encodeDocId = (id: string): string => id.startsWith('_design/') || 
 
 /** What every write does before PouchDB sees the document: size limit, `_users` password hashing, ddoc checks. */
 export function prepareDocument (ctx: Ctx, db: Database, doc: Doc): Doc {
-  if (Buffer.byteLength(JSON.stringify(doc)) > maxDocumentSize(ctx.state)) throw couchErrors.tooLarge()
+  if (Buffer.byteLength(JSON.stringify(doc)) > maxDocumentSize(ctx.state, ctx.node)) throw couchErrors.tooLarge()
   const id = String(doc._id ?? '')
   if (id.startsWith('_design/')) {
     requireDbAdmin(ctx, db)
@@ -46,7 +47,7 @@ function compileViews (doc: Doc): void {
 }
 
 function parseDocumentBody (ctx: Ctx): Doc {
-  if (ctx.body.length > maxDocumentSize(ctx.state)) throw couchErrors.tooLarge()
+  if (ctx.body.length > maxDocumentSize(ctx.state, ctx.node)) throw couchErrors.tooLarge()
   const value = parseJsonBody(ctx)
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw couchErrors.badRequest('Document must be a JSON object')
   return value as Doc
