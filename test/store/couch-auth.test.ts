@@ -11,33 +11,28 @@ import { createCouchStore } from '../../src/store/couch-store.js'
 import { isStoreError } from '../../src/store/store-error.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { failedCredentialChecks, startCouchProxy, type CouchProxy } from '../support/couch-proxy.js'
-import { createCouchUser, type CouchUser } from '../support/couch-user.js'
+import { createUserDatabase, type CouchUser } from '../support/couch-user.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 
 let couch: TestCouch
 before(async () => { couch = await startTestCouch() })
 after(async () => { await couch.close() })
 
-interface Setup { store: ZerglingStore, user: CouchUser, proxy: CouchProxy, database: string, close: () => Promise<void> }
+interface Setup { store: ZerglingStore, user: CouchUser, proxy: CouchProxy, close: () => Promise<void> }
 
 /** A fresh database with a user of its own, a proxy, and a store that logs in as `password`. */
 async function setUp (password: (user: CouchUser) => string, overrides: Partial<CouchConnection> = {}): Promise<Setup> {
-  const database = couch.uniqueDatabaseName('auth')
-  const response = await fetch(`${couch.url}/${database}`, { method: 'PUT', headers: { authorization: `Basic ${Buffer.from(`${couch.username}:${couch.password}`).toString('base64')}` } })
-  assert.equal(response.status, 201)
-  const user = await createCouchUser(couch, database)
+  const { database, user, remove } = await createUserDatabase(couch, 'auth')
   const proxy = await startCouchProxy(couch.url)
   const store = createCouchStore({ couch: { url: proxy.url, username: user.name, password: password(user), database, requestTimeoutMs: 3000, ...overrides } })
   return {
     store,
     user,
     proxy,
-    database,
     async close () {
       await store.close()
       await proxy.close()
-      await user.remove()
-      await couch.deleteDatabase(database)
+      await remove()
     }
   }
 }

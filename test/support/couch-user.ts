@@ -32,6 +32,22 @@ function basic (name: string, password: string): string {
   return `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`
 }
 
+/** A fresh database (deleted by `remove`) whose only member is a fresh user. */
+export async function createUserDatabase (couch: TestCouch, prefix: string): Promise<{ database: string, user: CouchUser, remove: () => Promise<void> }> {
+  const database = couch.uniqueDatabaseName(prefix)
+  const created = await asAdmin(couch, 'PUT', `/${encodeURIComponent(database)}`)
+  if (created.status !== 201) throw new Error(`creating the test database answered ${created.status}`)
+  const user = await createCouchUser(couch, database)
+  return {
+    database,
+    user,
+    async remove () {
+      await user.remove()
+      await couch.deleteDatabase(database)
+    }
+  }
+}
+
 /** Creates the user and makes it the only member of `database` (which must exist). */
 export async function createCouchUser (couch: TestCouch, database: string): Promise<CouchUser> {
   const name = `test-user-${randomBytes(4).toString('hex')}`
