@@ -2,7 +2,8 @@
 // partition: connections are taken but nothing is answered; issue 10), in the middle of a load. Requests fail fast with 503 and Retry-After, /_health says damaged and /readyz is 503,
 // the service recovers by itself, and afterwards every command answered 2xx is in the history
 // exactly once and none answered with an error is. The fault knobs are the double's: against a
-// real CouchDB (COUCHDB_TEST_URL) these tests are skipped.
+// real CouchDB (COUCHDB_TEST_URL) these tests are skipped. Over 200 lines on purpose: every fault
+// shares one cluster, one load and the same judging of what clients were told.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { send, describeAnswer } from './support/client.js'
