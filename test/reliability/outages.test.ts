@@ -1,6 +1,7 @@
 // Issue 5, item 3: CouchDB stopped, slowed past the timeout, cutting answers off, or frozen (a
-// partition: connections are taken but nothing is answered; issue 10), in the middle of a load. Requests fail fast with 503 and Retry-After, /_health says damaged and /readyz is 503,
-// the service recovers by itself, and afterwards every command answered 2xx is in the history
+// partition: connections are taken but nothing is answered; issue 10), in the middle of a load.
+// Requests fail fast with 503 and Retry-After, /_health says damaged and /readyz is 503, the
+// service recovers by itself, and afterwards every command answered 2xx is in the history
 // exactly once and none answered with an error is. The fault knobs are the double's: against a
 // real CouchDB (COUCHDB_TEST_URL) these tests are skipped. Over 200 lines on purpose: every fault
 // shares one cluster, one load and the same judging of what clients were told.
