@@ -2,8 +2,9 @@
 // https://docs.couchdb.org/en/stable/api/document/common.html
 import type { Database } from './database-registry.js'
 import { existingDatabase, locationOf, requireDbAdmin, requireMember } from './databases.js'
+import { getDocument } from './document-get.js'
 import { CouchError, couchErrors, fromPouchError } from './errors.js'
-import { boolParam, json, parseJsonBody, requireJsonContentType, type Ctx, type Reply } from './http-kit.js'
+import { json, parseJsonBody, requireJsonContentType, type Ctx, type Reply } from './http-kit.js'
 import { hashUserDocument } from './passwords.js'
 import { maxDocumentSize } from './node-state.js'
 import { isV3, nextUuid } from './state.js'
@@ -84,24 +85,6 @@ export async function documentRoute (ctx: Ctx, id: string, rest: string[]): Prom
     case 'POST': throw couchErrors.badRequest('Referer header required.')
     default: throw couchErrors.methodNotAllowed('DELETE,GET,HEAD,POST,PUT,COPY')
   }
-}
-
-async function getDocument (ctx: Ctx, db: Database, id: string): Promise<Reply> {
-  requireMember(ctx, db)
-  const options: Record<string, unknown> = {}
-  const rev = ctx.query.get('rev')
-  if (rev !== null) options.rev = rev
-  for (const flag of ['revs', 'revs_info', 'conflicts', 'deleted_conflicts', 'latest']) {
-    const value = boolParam(ctx.query, flag)
-    if (value !== undefined) options[flag] = value
-  }
-  let doc: Doc
-  try {
-    doc = await db.pouch.get(id, options) as unknown as Doc
-  } catch (err) { throw fromPouchError(err) }
-  const etag = `"${String(doc._rev)}"`
-  if (ctx.req.headers['if-none-match'] === etag) return { status: 304, headers: { etag }, bare: true }
-  return json(200, { _id: doc._id, _rev: doc._rev, ...doc }, { etag })
 }
 
 async function putDocument (ctx: Ctx, db: Database, id: string): Promise<Reply> {

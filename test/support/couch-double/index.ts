@@ -81,8 +81,10 @@ export async function startCouchDouble (options: CouchDoubleOptions = {}): Promi
       for (const { node } of nodes) {
         const old = authConfig(node, 'secret')
         if (old === undefined) continue
-        if (!renamed.has(old)) renamed.set(old, randomHex(16))
-        setConfigValue(node, configValue(node, 'chttpd_auth', 'secret') === undefined ? 'couch_httpd_auth' : 'chttpd_auth', 'secret', renamed.get(old) ?? '')
+        const secret = renamed.get(old) ?? randomHex(16)
+        renamed.set(old, secret)
+        const section = configValue(node, 'chttpd_auth', 'secret') === undefined ? 'couch_httpd_auth' : 'chttpd_auth'
+        setConfigValue(node, section, 'secret', secret)
       }
     },
     stopNode,

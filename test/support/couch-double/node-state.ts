@@ -106,7 +106,12 @@ export function createNodes (seed: NodeSeed): NodeState[] {
       ['chttpd', new Map([['bind_address', shared && several ? '0.0.0.0' : '127.0.0.1']])],
       ['couchdb', new Map(shared ? [['uuid', uuid]] : [])],
     ])
-    if (shared && seed.systemDatabases && !several && seed.version.startsWith('3.')) config.get('couchdb')?.set('single_node', 'true')
+    // A single node that has its system databases was set up as one: 3.x by `single_node = true`,
+    // 2.x by enable_single_node, which sets `[cluster] n = 1`.
+    if (shared && seed.systemDatabases && !several) {
+      if (seed.version.startsWith('3.')) config.get('couchdb')?.set('single_node', 'true')
+      else config.set('cluster', new Map([['n', '1']]))
+    }
     if (shared) config.set(secretSection(seed.version), new Map([['secret', secret]]))
     const node: NodeState = { name, config, adminUsableAt: new Map(), lockout: createLockoutTable(), up: true }
     return node

@@ -1,18 +1,13 @@
 // What the recordings (3.4.3 only) cannot show: CouchDB 1.6.1 and 2.3.1 behaviours, admin party,
 // config paths per version, clusters.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { startCouchDouble, type CouchDouble, type CouchDoubleOptions } from './index.js'
+import { describe, test } from 'node:test'
+import { doublePool } from './double-pool.js'
+import { startCouchDouble } from './index.js'
 import { basic, call, type Answer } from './double-fetch.js'
 
 const ADMIN = basic('admin', 'double-admin-password')
-const doubles: CouchDouble[] = []
-async function double (options: CouchDoubleOptions): Promise<CouchDouble> {
-  const started = await startCouchDouble(options)
-  doubles.push(started)
-  return started
-}
-after(async () => { await Promise.all(doubles.map(async (d) => await d.close())) })
+const double = doublePool()
 
 describe('a CouchDB 1.6.1 double', () => {
   test('when asked GET / then it welcomes with version 1.6.1 and a vendor version', async () => {
@@ -73,6 +68,12 @@ describe('a CouchDB 2.3.1 double', () => {
     assert.notEqual(current, hash, 'setting the password again stores a new hash')
     assert.equal((await call(couch.url, 'DELETE', '/_node/_local/_config/admins/ops', { auth: ADMIN })).body, current)
     assert.equal((await call(couch.url, 'GET', '/_config/admins', { auth: ADMIN })).status, 404)
+  })
+
+  test('when a 2.x single node starts with its system databases then it reads as set up by enable_single_node', async () => {
+    const couch = await double({ version: '2.3.1' })
+    assert.deepEqual((await call(couch.url, 'GET', '/_cluster_setup', { auth: ADMIN })).body, { state: 'single_node_enabled' })
+    assert.equal((await call(couch.url, 'GET', '/_node/_local/_config/cluster/n', { auth: ADMIN })).body, '1')
   })
 
   test('when admin party is on in 2.x then /_session shows the anonymous user with the _admin role', async () => {
