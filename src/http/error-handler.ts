@@ -24,9 +24,10 @@ const STORE_ERRORS: Record<StoreErrorKind, (error: StoreError) => ErrorResponse>
   // The one 503 after which something may have changed: the reason says so and how to settle it.
   outcome_unknown: (error) => ({ statusCode: 503, body: { error: 'outcome_unknown', reason: error.message }, headers: UNAVAILABLE }),
   unavailable: () => ({ statusCode: 503, body: { error: 'brain_unavailable', reason: 'The brain (CouchDB) did not answer in time; nothing was changed. Retry shortly.' }, headers: UNAVAILABLE }),
-  // The message names the command to run; it carries no URL or credential (the stores build it).
+  // The store writes these messages for operators: what to run or fix, the user CouchDB refused
+  // and why; never a URL or a password.
   missing_database: (error) => ({ statusCode: 503, body: { error: 'brain_damaged', reason: error.message }, headers: UNAVAILABLE }),
-  unauthorized: () => ({ statusCode: 503, body: { error: 'brain_damaged', reason: 'The brain (CouchDB) refused this service\'s credentials; an operator must fix its configuration.' }, headers: UNAVAILABLE })
+  unauthorized: (error) => ({ statusCode: 503, body: { error: 'brain_damaged', reason: error.message }, headers: UNAVAILABLE })
 }
 
 export function toErrorResponse (error: unknown): ErrorResponse {

@@ -1,11 +1,11 @@
 // The API on CouchDB (the double, or a real server with COUCHDB_TEST_URL): the seed session through
 // a real `overmind serve`, and what clients see when the brain is misconfigured.
-import { randomUUID } from 'node:crypto'
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { createApp } from '../../src/http/app.js'
 import { createCouchStore } from '../../src/store/couch-store.js'
+import { createUserDatabase } from '../support/couch-user.js'
 import { startServe } from '../support/overmind-process.js'
 import { replaySeedSession } from '../support/seed-session.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
@@ -59,21 +59,24 @@ describe('the API on CouchDB', () => {
 
   describe('when the password is wrong', () => {
     const wrong = 'wrong-sentinel-password-1d9c'
-    // A user name of its own: wrong passwords for the shared admin would lock it out (CouchDB 3.4).
-    const wrongUser = `wrong-${randomUUID()}`
     let app: FastifyInstance
+    let account: Awaited<ReturnType<typeof createUserDatabase>>
     before(async () => {
-      const database = couch.uniqueDatabaseName('wrong-password')
-      await createDatabase(couch, database)
-      app = await createApp({ store: createCouchStore({ couch: { url: couch.url, username: wrongUser, password: wrong, database, requestTimeoutMs: 2000 } }) })
+      // A user of its own: a real CouchDB would lock the shared admin out of the suite's address.
+      account = await createUserDatabase(couch, 'wrong-password')
+      app = await createApp({ store: createCouchStore({ couch: { url: couch.url, username: account.user.name, password: wrong, database: account.database, requestTimeoutMs: 2000 } }) })
     })
-    after(async () => { await app.close() })
+    after(async () => {
+      await app.close()
+      await account.remove()
+    })
 
-    it('then clients get 503 brain_damaged without the password, the URL or the user name', async () => {
+    it('then clients get 503 brain_damaged naming the user, without the password or the URL', async () => {
       const response = await app.inject({ method: 'GET', url: '/zerglings/' })
       assert.equal(response.statusCode, 503)
       assert.equal(response.json().error, 'brain_damaged')
-      for (const secret of [wrong, couch.url, couch.password]) assert.ok(!response.body.includes(secret))
+      assert.match(response.json().reason, new RegExp(`COUCHDB_USERNAME "${account.user.name}"`))
+      for (const secret of [wrong, couch.url, account.user.password]) assert.ok(!response.body.includes(secret))
       assert.equal((await app.inject({ method: 'GET', url: '/_health' })).json().health.brain, 'damaged')
     })
   })

@@ -1,0 +1,64 @@
+// A plain HTTP proxy in front of a CouchDB (the double or a real one) that logs what went through
+// it, so a test can count a store's failed logins on either, and that can add a Set-Cookie to an
+// answer, as CouchDB does when it refreshes a session (couch_httpd_auth.erl `cookie_auth_header`).
+import { createServer, request, type IncomingHttpHeaders } from 'node:http'
+
+export interface ProxiedRequest {
+  method: string
+  /** Path without the query string. */
+  path: string
+  status: number
+  /** The AuthSession cookie the request carried, if any. */
+  cookie?: string
+  /** Whether it carried an Authorization header. */
+  basic: boolean
+}
+
+export interface CouchProxy {
+  /** `http://127.0.0.1:PORT` */
+  url: string
+  requests: ProxiedRequest[]
+  /** Adds this `Set-Cookie` to the next successful answer to a request that carried a cookie. */
+  refreshCookieWith (setCookie: string): void
+  close (): Promise<void>
+}
+
+export async function startCouchProxy (target: string): Promise<CouchProxy> {
+  const upstream = new URL(target)
+  let refresh: string | undefined
+  const requests: ProxiedRequest[] = []
+  const server = createServer((req, res) => {
+    const headers: IncomingHttpHeaders = { ...req.headers, host: upstream.host }
+    const cookie = /(?:^|;\s*)AuthSession=([^;]*)/.exec(req.headers.cookie ?? '')?.[1]
+    const forward = request(new URL(req.url ?? '/', upstream), { method: req.method, headers }, (answer) => {
+      const status = answer.statusCode ?? 502
+      const out = { ...answer.headers }
+      if (refresh !== undefined && cookie !== undefined && status < 300) {
+        out['set-cookie'] = [refresh]
+        refresh = undefined
+      }
+      requests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, status, cookie, basic: req.headers.authorization !== undefined })
+      res.writeHead(status, out)
+      answer.pipe(res)
+    })
+    forward.on('error', () => res.destroy())
+    req.pipe(forward)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    refreshCookieWith (setCookie) { refresh = setCookie },
+    async close () {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+}
+
+/** Requests CouchDB refused for their credentials: a wrong password (401) or a lockout (403 on a login or a Basic request). */
+export function failedCredentialChecks (requests: readonly ProxiedRequest[]): ProxiedRequest[] {
+  return requests.filter((r) => (r.status === 401 || r.status === 403) && (r.basic || r.path === '/_session'))
+}
