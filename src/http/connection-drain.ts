@@ -1,15 +1,24 @@
-// SIGTERM must end within the grace period whatever the clients do. Fastify's close() calls
-// server.close(), which stops accepting and lets Node close *idle keep-alive* connections; but a
-// connection that never sent a request, or sent half of one, is not idle in Node's sense, and it
-// held the shutdown for the whole OVERMIND_SHUTDOWN_TIMEOUT_MS (measured on Node 20.20: exit 1
-// after 8.0 s with an 8 s timeout, for one silent socket and for one with half a request line).
-// So every socket is tracked with the number of its requests in flight: draining destroys the
-// ones with none at once, and the others close after their last answer (which carries
-// `Connection: close` while draining, see app.ts). Nothing in flight is cut.
+// SIGTERM must end within the grace period whatever the clients do, and without resetting a
+// request a client has just sent on a kept-alive connection.
+// - Fastify's close() calls server.close(), which stops accepting and (Node 19+) closes *idle
+//   keep-alive* connections at once. A client that picked such a pooled connection for its next
+//   request at that moment gets ECONNRESET for a request nobody read (seen in the restart test).
+//   So closing waits first, up to a short grace, while every answer says `Connection: close`
+//   (app.ts): busy clients move off their connections by themselves, and a request that arrives
+//   meanwhile is still served.
+// - A connection that never sent a request, or sent half of one, is not idle in Node's sense:
+//   it held the shutdown for the whole OVERMIND_SHUTDOWN_TIMEOUT_MS (measured on Node 20.20: exit
+//   1 after 8.0 s with an 8 s timeout). So after the grace, every connection with no request in
+//   flight is destroyed, and the others close after their last answer. Nothing in flight is cut.
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 
+/** How long open connections get to close by themselves once draining starts. */
+export const DRAIN_GRACE_MS = 1000
+
 export interface ConnectionDrain {
+  /** Resolves once no connection is open, or after `graceMs`. */
+  settle (graceMs: number): Promise<void>
   /** Destroys every connection without a request in flight; later ones close after their answer. */
   drain (): void
 }
@@ -17,6 +26,7 @@ export interface ConnectionDrain {
 export function trackConnections (fastify: FastifyInstance): ConnectionDrain {
   const inFlight = new Map<Socket, number>()
   let draining = false
+  let allClosed: (() => void) | undefined
 
   fastify.server.on('connection', (socket: Socket) => {
     if (draining) {
@@ -24,7 +34,10 @@ export function trackConnections (fastify: FastifyInstance): ConnectionDrain {
       return
     }
     inFlight.set(socket, 0)
-    socket.once('close', () => inFlight.delete(socket))
+    socket.once('close', () => {
+      inFlight.delete(socket)
+      if (inFlight.size === 0) allClosed?.()
+    })
   })
   fastify.addHook('onRequest', async (request) => {
     const socket = request.raw.socket
@@ -40,6 +53,14 @@ export function trackConnections (fastify: FastifyInstance): ConnectionDrain {
   })
 
   return {
+    async settle (graceMs) {
+      if (inFlight.size === 0) return
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs)
+        allClosed = () => { clearTimeout(timer); resolve() }
+      })
+      allClosed = undefined
+    },
     drain () {
       draining = true
       for (const [socket, count] of inFlight) if (count === 0) socket.destroy()

@@ -1,14 +1,15 @@
 // Process work around the app: the logger, listen, and a graceful close on SIGTERM/SIGINT.
-// Shutdown order (Kubernetes "Pod termination"): readiness fails first, the listener stops
-// accepting, in-flight requests finish, the store closes, exit 0 — all within shutdownTimeoutMs,
-// which the manifests' terminationGracePeriodSeconds covers.
+// Shutdown order (Kubernetes "Pod termination"): readiness fails first and answers say
+// `Connection: close` for a short grace (connection-drain.ts), then the listener stops accepting,
+// in-flight requests finish, the store closes, exit 0 — all within shutdownTimeoutMs, which the
+// manifests' terminationGracePeriodSeconds covers.
 import type { FastifyInstance } from 'fastify'
 import { stdSerializers, type LoggerOptions } from 'pino'
 import type { Config } from '../config.js'
 import { redact } from '../redact.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import { createApp } from './app.js'
-import { trackConnections } from './connection-drain.js'
+import { DRAIN_GRACE_MS, trackConnections } from './connection-drain.js'
 import { createMetrics } from './metrics.js'
 
 export interface RunningServer {
@@ -51,6 +52,7 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
         process.exit(1)
       }, config.shutdownTimeoutMs)
       timer.unref()
+      await connections.settle(Math.min(DRAIN_GRACE_MS, config.shutdownTimeoutMs / 2))
       const closed = app.close()
       connections.drain()
       await closed

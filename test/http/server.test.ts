@@ -69,6 +69,31 @@ describe('a server shutting down with a keep-alive client', () => {
   })
 })
 
+describe('a server shutting down while a client keeps its connection for the next request', () => {
+  it('when SIGTERM comes between two requests on one kept-alive connection, then the second is still answered (with Connection: close), not reset', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'overmind-server-'))
+    const config = loadConfig({ OVERMIND_HTTP_ADDR: '127.0.0.1:0', OVERMIND_DATA_DIR: dataDir, OVERMIND_LOG_LEVEL: 'silent' })
+    const server = await startServer({ config, openStore: async (hooks) => await openStore(config.store, hooks) })
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const ask = async (): Promise<{ status: number, connection: string | undefined }> => await new Promise((resolve, reject) => {
+      get(`${server.address}/livez`, { agent }, (res) => {
+        res.resume()
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }))
+      }).on('error', reject)
+    })
+    try {
+      assert.equal((await ask()).status, 200)
+      const closing = server.shutdown('SIGTERM')
+      assert.deepEqual(await ask(), { status: 200, connection: 'close' })
+      await closing
+    } finally {
+      agent.destroy()
+      await server.shutdown()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('a served process with connections that say nothing', () => {
   it('when SIGTERM comes while one connection is silent and another sent half a request, then it exits 0 within 3 s instead of waiting for them', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'overmind-server-'))
