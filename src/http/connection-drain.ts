@@ -19,20 +19,15 @@ export const DRAIN_GRACE_MS = 1000
 export interface ConnectionDrain {
   /** Resolves once no connection is open, or after `graceMs`. */
   settle (graceMs: number): Promise<void>
-  /** Destroys every connection without a request in flight; later ones close after their answer. */
+  /** Destroys every connection without a request in flight; the others close after their answer. */
   drain (): void
 }
 
 export function trackConnections (fastify: FastifyInstance): ConnectionDrain {
   const inFlight = new Map<Socket, number>()
-  let draining = false
   let allClosed: (() => void) | undefined
 
   fastify.server.on('connection', (socket: Socket) => {
-    if (draining) {
-      socket.destroy()
-      return
-    }
     inFlight.set(socket, 0)
     socket.once('close', () => {
       inFlight.delete(socket)
@@ -43,13 +38,14 @@ export function trackConnections (fastify: FastifyInstance): ConnectionDrain {
     const socket = request.raw.socket
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1)
   })
-  // A request whose client went away never gets here, but its socket's 'close' forgets it.
+  // A request whose client went away never gets here, but its socket's 'close' forgets it. The
+  // socket is not closed here: an answer sent before draining began promised keep-alive, and the
+  // client may already have sent its next request on it; one that said `Connection: close` is
+  // closed by Node itself.
   fastify.addHook('onResponse', async (request) => {
     const socket = request.raw.socket
     const left = inFlight.get(socket)
-    if (left === undefined) return
-    inFlight.set(socket, left - 1)
-    if (draining && left === 1) socket.destroySoon()
+    if (left !== undefined) inFlight.set(socket, left - 1)
   })
 
   return {
@@ -62,7 +58,6 @@ export function trackConnections (fastify: FastifyInstance): ConnectionDrain {
       allClosed = undefined
     },
     drain () {
-      draining = true
       for (const [socket, count] of inFlight) if (count === 0) socket.destroy()
     }
   }
