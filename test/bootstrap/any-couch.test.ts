@@ -77,7 +77,7 @@ describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)
     const wrong = 'wrong-' + randomBytes(6).toString('hex')
     const run = await runCli(['wait', 'admin', 'database'], { ...env, COUCHDB_PASSWORD: wrong })
     assert.equal(run.code, 1)
-    assert.match(run.stderr, new RegExp(`step admin failed: .*rejected COUCHDB_USERNAME "${couch.username}"`))
+    assert.match(run.stderr, new RegExp(`step admin failed: .*rejected the credentials of COUCHDB_USERNAME "${couch.username}"`))
     noSecrets(run, wrong, couch.password)
   })
 

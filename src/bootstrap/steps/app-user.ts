@@ -1,11 +1,14 @@
 // `app-user`: least privilege. A plain `_users` user (COUCHDB_APP_USERNAME, its password from
 // COUCHDB_APP_PASSWORD or *_FILE) that is the only member of the database, so the service can
 // run without the admin's password. 2.x databases are public until `_security` names members;
-// 3.x ones are admin-only (recordings, surprise 14).
+// 3.x ones are admin-only (recordings, surprise 14). Whether the user has the configured password
+// is read from its `_users` document as the admin, not tried against CouchDB (lockout, surprise 25).
 // https://docs.couchdb.org/en/stable/intro/security.html#creating-a-new-user
 // https://docs.couchdb.org/en/stable/api/database/security.html
-import { describeResponse, type Credentials } from '../couch-client.js'
-import { adminCredentials, checkSession, checkSessionSoon } from '../session.js'
+import { describeResponse } from '../couch-client.js'
+import { CredentialsRefused } from '../credential-guard.js'
+import { userDocumentMatches } from '../password-hash.js'
+import { adminCredentials, checkSession, type SessionCheck } from '../session.js'
 import { BootstrapError, type Step, type StepContext, type StepOutcome } from '../types.js'
 
 interface SecurityObject {
@@ -34,12 +37,12 @@ export const appUserStep: Step = {
     if (appUsername === undefined || appPassword === undefined) {
       return { status: 'skipped', message: 'no COUCHDB_APP_USERNAME configured: the service uses the admin credentials.' }
     }
-    const app: Credentials = { name: appUsername, password: appPassword }
+    const app = { name: appUsername, password: appPassword }
     const user = await readUser(context, appUsername)
-    const userOk = user !== undefined && (await checkSession(context, app)).kind === 'accepted'
+    const userOk = user !== undefined && await holdsPassword(context, user, app)
     const security = await readSecurity(context)
     const securityOk = security !== undefined && sameSecurity(security, desiredSecurity(appUsername))
-    if (userOk && securityOk) return { status: 'unchanged', message: `user "${appUsername}" can log in and is the only member of ${database}.` }
+    if (userOk && securityOk) return { status: 'unchanged', message: `user "${appUsername}" has the configured password and is the only member of ${database}.` }
     const changes = [
       ...(user === undefined ? [`create user "${appUsername}"`] : userOk ? [] : [`reset the password of "${appUsername}"`]),
       ...(securityOk ? [] : [`make "${appUsername}" the only member of ${database}`])
@@ -55,10 +58,7 @@ export const appUserStep: Step = {
 async function apply (context: StepContext, app: { name: string, password: string }, securityOk: boolean): Promise<StepOutcome> {
   const { database } = context.settings
   const userChange = await ensureUser(context, app)
-  const accepted = await checkSessionSoon(context, app)
-  if (accepted.kind === 'rejected') {
-    throw new BootstrapError(`user "${app.name}" was written but CouchDB does not accept its password yet (${accepted.detail}).`)
-  }
+  if (userChange !== 'unchanged') await confirmLogin(context, app)
   let securityChanged = false
   if (!securityOk) {
     const response = await context.couch.request('PUT', `/${encodeURIComponent(database)}/_security`, { auth: adminCredentials(context), body: desiredSecurity(app.name) })
@@ -75,6 +75,43 @@ async function apply (context: StepContext, app: { name: string, password: strin
 
 type UserDoc = Record<string, unknown> & { _rev: string }
 
+/**
+ * Whether the stored user has `app.password`, decided from the document's hash (no
+ * authentication attempt, so nothing counts toward a lockout). Only a document in a form this
+ * code cannot check costs one `GET /_session` as the user.
+ */
+async function holdsPassword (context: StepContext, user: UserDoc, app: { name: string, password: string }): Promise<boolean> {
+  const matches = await userDocumentMatches(user, app.password)
+  if (matches !== undefined) return matches
+  return (await sessionAs(context, app)).kind === 'accepted'
+}
+
+/** One session check; a wrong password is an answer here, a lockout is not. */
+async function sessionAs (context: StepContext, app: { name: string, password: string }): Promise<SessionCheck> {
+  try {
+    return await checkSession(context, app)
+  } catch (error) {
+    if (error instanceof CredentialsRefused && error.refusal === 'rejected') return { kind: 'rejected', detail: '401 unauthorized: Name or password is incorrect.' }
+    throw error
+  }
+}
+
+/**
+ * After a write, CouchDB's user cache may serve the old document for a moment (recordings:
+ * auth-security.json, a deleted user still logging in), so the new password gets two tries, a
+ * second apart, and no more: each refusal is a counted authentication failure.
+ */
+async function confirmLogin (context: StepContext, app: { name: string, password: string }): Promise<void> {
+  let last = await sessionAs(context, app)
+  if (last.kind === 'rejected') {
+    await context.sleep(1000)
+    last = await sessionAs(context, app)
+  }
+  if (last.kind === 'rejected') {
+    throw new BootstrapError(`user "${app.name}" was written with the configured password, but CouchDB still rejected it a second later (${last.detail}); its user cache may lag, run bootstrap again.`)
+  }
+}
+
 async function readUser (context: StepContext, name: string): Promise<UserDoc | undefined> {
   const response = await context.couch.request('GET', userPath(name), { auth: adminCredentials(context) })
   if (response.status === 404) return undefined
@@ -84,13 +121,12 @@ async function readUser (context: StepContext, name: string): Promise<UserDoc | 
 
 /**
  * Create, or reset the password, on a revision: a 409 means another bootstrap wrote the user
- * meanwhile, so re-read and check its password before writing again (bounded).
+ * meanwhile, so re-read and compare its hash before writing again (bounded).
  */
 async function ensureUser (context: StepContext, app: { name: string, password: string }): Promise<'created' | 'updated' | 'unchanged'> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const current = await readUser(context, app.name)
-    // After a lost race the winner's password may be refused for a moment (user cache): wait a bit.
-    if (current !== undefined && (await checkSessionSoon(context, app, attempt === 1 ? 0 : 1500)).kind === 'accepted') return 'unchanged'
+    if (current !== undefined && await holdsPassword(context, current, app)) return 'unchanged'
     const doc = current === undefined
       ? { _id: `org.couchdb.user:${app.name}`, name: app.name, type: 'user', roles: [], password: app.password }
       : { ...withoutHash(current), password: app.password }
@@ -103,10 +139,9 @@ async function ensureUser (context: StepContext, app: { name: string, password: 
 
 /** The stored hash fields are recomputed by CouchDB from the new `password`. */
 function withoutHash (doc: UserDoc): Record<string, unknown> {
-  const { derived_key: _key, salt: _salt, password_sha: _sha, ...rest } = doc
+  const { derived_key: _key, salt: _salt, password_sha: _sha, iterations: _iterations, pbkdf2_prf: _prf, password_scheme: _scheme, ...rest } = doc
   return rest
 }
-
 async function readSecurity (context: StepContext): Promise<unknown> {
   const response = await context.couch.request('GET', `/${encodeURIComponent(context.settings.database)}/_security`, { auth: adminCredentials(context) })
   if (response.status === 404) return undefined
