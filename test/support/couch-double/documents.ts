@@ -2,10 +2,12 @@
 // https://docs.couchdb.org/en/stable/api/document/common.html
 import type { Database } from './database-registry.js'
 import { existingDatabase, locationOf, requireDbAdmin, requireMember } from './databases.js'
+import { getDocument } from './document-get.js'
 import { CouchError, couchErrors, fromPouchError } from './errors.js'
-import { boolParam, json, parseJsonBody, requireJsonContentType, type Ctx, type Reply } from './http-kit.js'
+import { json, parseJsonBody, requireJsonContentType, type Ctx, type Reply } from './http-kit.js'
 import { hashUserDocument } from './passwords.js'
-import { isV3, maxDocumentSize, nextUuid } from './state.js'
+import { maxDocumentSize } from './node-state.js'
+import { isV3, nextUuid } from './state.js'
 
 type Doc = Record<string, unknown>
 
@@ -20,7 +22,7 @@ export const encodeDocId = (id: string): string => id.startsWith('_design/') || 
 
 /** What every write does before PouchDB sees the document: size limit, `_users` password hashing, ddoc checks. */
 export function prepareDocument (ctx: Ctx, db: Database, doc: Doc): Doc {
-  if (Buffer.byteLength(JSON.stringify(doc)) > maxDocumentSize(ctx.state)) throw couchErrors.tooLarge()
+  if (Buffer.byteLength(JSON.stringify(doc)) > maxDocumentSize(ctx.state, ctx.node)) throw couchErrors.tooLarge()
   const id = String(doc._id ?? '')
   if (id.startsWith('_design/')) {
     requireDbAdmin(ctx, db)
@@ -46,7 +48,7 @@ function compileViews (doc: Doc): void {
 }
 
 function parseDocumentBody (ctx: Ctx): Doc {
-  if (ctx.body.length > maxDocumentSize(ctx.state)) throw couchErrors.tooLarge()
+  if (ctx.body.length > maxDocumentSize(ctx.state, ctx.node)) throw couchErrors.tooLarge()
   const value = parseJsonBody(ctx)
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw couchErrors.badRequest('Document must be a JSON object')
   return value as Doc
@@ -83,24 +85,6 @@ export async function documentRoute (ctx: Ctx, id: string, rest: string[]): Prom
     case 'POST': throw couchErrors.badRequest('Referer header required.')
     default: throw couchErrors.methodNotAllowed('DELETE,GET,HEAD,POST,PUT,COPY')
   }
-}
-
-async function getDocument (ctx: Ctx, db: Database, id: string): Promise<Reply> {
-  requireMember(ctx, db)
-  const options: Record<string, unknown> = {}
-  const rev = ctx.query.get('rev')
-  if (rev !== null) options.rev = rev
-  for (const flag of ['revs', 'revs_info', 'conflicts', 'deleted_conflicts', 'latest']) {
-    const value = boolParam(ctx.query, flag)
-    if (value !== undefined) options[flag] = value
-  }
-  let doc: Doc
-  try {
-    doc = await db.pouch.get(id, options) as unknown as Doc
-  } catch (err) { throw fromPouchError(err) }
-  const etag = `"${String(doc._rev)}"`
-  if (ctx.req.headers['if-none-match'] === etag) return { status: 304, headers: { etag }, bare: true }
-  return json(200, { _id: doc._id, _rev: doc._rev, ...doc }, { etag })
 }
 
 async function putDocument (ctx: Ctx, db: Database, id: string): Promise<Reply> {

@@ -1,6 +1,7 @@
 // Request context, replies and the parsing rules CouchDB applies to bodies and query strings.
 import type { IncomingMessage } from 'node:http'
 import { couchErrors } from './errors.js'
+import type { NodeState } from './node-state.js'
 import type { DoubleState } from './state.js'
 
 export interface UserCtx { name: string | null, roles: string[] }
@@ -16,6 +17,10 @@ export interface Ctx {
   /** Which handler authenticated the request ('cookie' | 'default'), if any. */
   readonly authenticatedBy?: string
   readonly state: DoubleState
+  /** The node whose listener received the request (`/_node/_local`). */
+  readonly node: NodeState
+  /** Counts a failed password check (the double's `authFailures`). */
+  readonly countAuthFailure: () => void
   /** Resolves when the client goes away (longpoll and continuous feeds stop waiting). */
   readonly closed: Promise<void>
   /** Records that this request changed stored state (for the `writes` counter). */

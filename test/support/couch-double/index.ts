@@ -1,10 +1,12 @@
-// A CouchDB-protocol double for tests: a small CouchDB-compatible HTTP server on 127.0.0.1 whose
-// document semantics come from PouchDB's memory adapter. See ./options.ts for the API.
+// A CouchDB-protocol double for tests: one small CouchDB-compatible HTTP server on 127.0.0.1 per
+// node, each node with its own config, all sharing the databases (whose document semantics come
+// from PouchDB's memory adapter). See ./options.ts for the API.
 import { createSystemDatabases } from './cluster-setup.js'
 import { createDatabaseRegistry } from './database-registry.js'
+import { restartLockout } from './lockout.js'
+import { authConfig, configValue, createNodes, setConfigValue } from './node-state.js'
 import type { CouchDouble, CouchDoubleOptions } from './options.js'
-import { hashAdminPassword } from './passwords.js'
-import { createDoubleServer } from './server.js'
+import { createDoubleServer, type Counters, type Faults } from './server.js'
 import { nodeNames, randomHex, type DoubleState } from './state.js'
 
 export type { CouchDouble, CouchDoubleOptions, CouchVersion } from './options.js'
@@ -12,53 +14,89 @@ export type { CouchDouble, CouchDoubleOptions, CouchVersion } from './options.js
 export async function startCouchDouble (options: CouchDoubleOptions = {}): Promise<CouchDouble> {
   const version = options.version ?? '3.4.3'
   const admins = options.admins ?? { admin: 'double-admin-password' }
-  const v3 = version.startsWith('3.')
-  if (v3 && Object.keys(admins).length === 0) {
+  if (version.startsWith('3.') && Object.keys(admins).length === 0) {
     throw new Error('CouchDB 3 has no admin party: give the double at least one admin (options.admins)')
   }
-  const systemDatabases = options.systemDatabases ?? true
-  const nodes = Math.max(1, options.nodes ?? 1)
+  const cluster = options.cluster ?? 'shared'
+  const systemDatabases = options.systemDatabases ?? cluster === 'shared'
+  const names = nodeNames(Math.max(1, options.nodes ?? 1))
   const state: DoubleState = {
     version,
-    config: new Map([
-      ['admins', new Map(Object.entries(admins).map(([name, password]) => [name, hashAdminPassword(password, v3 ? 'sha256' : 'sha1')]))],
-      ['chttpd', new Map([['bind_address', '127.0.0.1']])],
-      ['couchdb', new Map(v3 && systemDatabases ? [['single_node', 'true']] : [])],
-    ]),
-    adminUsableAt: new Map(),
-    adminActivationDelayMs: options.adminActivationDelayMs ?? 0,
     databases: createDatabaseRegistry(),
-    uuid: randomHex(16),
-    cookieSecret: randomHex(32),
+    nodes: createNodes({ version, names, admins, cluster, systemDatabases }),
+    adminActivationDelayMs: options.adminActivationDelayMs ?? 0,
     defaultMaxDocumentSize: options.maxDocumentSize ?? 8000000,
-    nodes: nodeNames(nodes),
-    clusterState: systemDatabases ? (nodes > 1 ? 'cluster_finished' : 'single_node_enabled') : 'cluster_disabled',
+    uuidPrefix: randomHex(16),
     uuidCounter: 0,
   }
   if (systemDatabases) createSystemDatabases(state)
+  const counters: Counters = { writes: 0, requests: [], authFailures: 0 }
+  const faults: Faults = { latencyMs: options.latencyMs ?? 0, cutNext: 0 }
+  // The nodes with a listener of their own (add_node may list more in /_membership).
+  const nodes = state.nodes.map((node) => ({ node, server: createDoubleServer(state, node, counters, faults), port: 0, listening: false }))
+  const nodeAt = (i: number): typeof nodes[number] => {
+    const found = nodes[i]
+    if (found === undefined) throw new Error(`the double has ${nodes.length} node(s), no node ${i}`)
+    return found
+  }
+  const startNode = async (i: number): Promise<void> => {
+    const entry = nodeAt(i)
+    if (entry.listening) return
+    // A restart: the lockout table is memory, max_lifetime is read at start.
+    restartLockout(entry.node)
+    entry.port = await entry.server.listen(entry.port)
+    entry.listening = true
+    entry.node.up = true
+  }
+  const stopNode = async (i: number): Promise<void> => {
+    const entry = nodeAt(i)
+    entry.node.up = false
+    entry.listening = false
+    await entry.server.stop()
+  }
+  const each = async (action: (i: number) => Promise<void>): Promise<void> => { await Promise.all(nodes.map(async (_, i) => await action(i))) }
 
-  const double = {
-    url: '',
+  nodeAt(0).port = options.port ?? 0
+  await each(startNode)
+  const double: CouchDouble = {
+    url: `http://127.0.0.1:${nodeAt(0).port}`,
+    urls: nodes.map((entry) => `http://127.0.0.1:${entry.port}`),
+    nodeNames: nodes.map((entry) => entry.node.name),
     version,
-    writes: 0,
-    requests: [] as CouchDouble['requests'],
+    get writes () { return counters.writes },
+    set writes (value) { counters.writes = value },
+    get requests () { return counters.requests },
+    set requests (value) { counters.requests = value },
+    get authFailures () { return counters.authFailures },
     resetCounters () {
-      double.writes = 0
-      double.requests = []
+      counters.writes = 0
+      counters.requests = []
+      counters.authFailures = 0
     },
-    setLatency (ms: number) { server.latencyMs = ms },
-    cutNextResponses (n: number) { server.cutNext = n },
-    expireSessions () { state.cookieSecret = randomHex(32) },
-    async stop () { await server.stop() },
-    async start () { await server.listen(port) },
+    setLatency (ms) { faults.latencyMs = ms },
+    cutNextResponses (n) { faults.cutNext = n },
+    expireSessions () {
+      // One new secret per distinct old one, so nodes that shared a secret still share it.
+      const renamed = new Map<string, string>()
+      for (const { node } of nodes) {
+        const old = authConfig(node, 'secret')
+        if (old === undefined) continue
+        if (!renamed.has(old)) renamed.set(old, randomHex(16))
+        setConfigValue(node, configValue(node, 'chttpd_auth', 'secret') === undefined ? 'couch_httpd_auth' : 'chttpd_auth', 'secret', renamed.get(old) ?? '')
+      }
+    },
+    stopNode,
+    startNode,
+    freeze (i) { for (const [index, entry] of nodes.entries()) if (i === undefined || i === index) entry.server.gate.freeze() },
+    thaw (i) { for (const [index, entry] of nodes.entries()) if (i === undefined || i === index) entry.server.gate.thaw() },
+    nodeConfig: (i, section, key) => configValue(nodeAt(i).node, section, key),
+    async stop () { await each(stopNode) },
+    async start () { await each(startNode) },
     async close () {
-      await server.stop()
+      for (const entry of nodes) entry.server.gate.drop()
+      await each(stopNode)
       await state.databases.destroyAll()
     },
   }
-  // The server reports into `double`, whose counters the tests read and reset.
-  const server = createDoubleServer(state, double, options.latencyMs ?? 0)
-  const port = await server.listen(options.port ?? 0)
-  double.url = `http://127.0.0.1:${port}`
   return double
 }

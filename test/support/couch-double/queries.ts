@@ -109,8 +109,15 @@ export async function bulkDocsRoute (ctx: Ctx, db: Database): Promise<Reply> {
   allowMethods(ctx, 'POST')
   requireJsonContentType(ctx)
   const body = parseJsonObjectBody(ctx)
-  if (!Array.isArray(body.docs)) throw couchErrors.badRequest('POST body must include `docs` parameter.')
+  if (body.docs === undefined) throw couchErrors.badRequest('POST body must include `docs` parameter.')
+  if (!Array.isArray(body.docs)) throw couchErrors.badRequest('`docs` parameter must be an array.')
+  const newEdits = body.new_edits ?? true
+  if (typeof newEdits !== 'boolean') throw couchErrors.badRequest('`new_edits` parameter must be a boolean.')
   const docs = body.docs as Doc[]
+  // Replicated writes (new_edits false) bring their own revs (chttpd_db:validate_revs).
+  if (!newEdits && docs.some((doc) => doc?._rev === undefined && doc?._revisions === undefined)) {
+    throw couchErrors.badRequest('When `new_edits: false`, the document needs `_rev` or `_revisions` specified')
+  }
   if (body.all_or_nothing === true && isV3(ctx.state)) {
     return json(417, docs.map((doc) => ({ id: doc._id, rev: '0-', error: 'not_implemented', reason: 'all_or_nothing is not supported' })))
   }
@@ -120,8 +127,15 @@ export async function bulkDocsRoute (ctx: Ctx, db: Database): Promise<Reply> {
   const prepared = docs.map((doc) => prepareDocument(ctx, db, { ...doc, _id: doc._id ?? nextUuid(ctx.state) }))
   let results: Array<Record<string, unknown>>
   try {
-    results = await db.pouch.bulkDocs(prepared as PouchDB.Core.PutDocument<object>[], { new_edits: body.new_edits !== false }) as unknown as Array<Record<string, unknown>>
+    results = await db.pouch.bulkDocs(prepared as PouchDB.Core.PutDocument<object>[], { new_edits: newEdits }) as unknown as Array<Record<string, unknown>>
   } catch (err) { throw fromPouchError(err) }
+  if (!newEdits) {
+    // Replicated writes answer only their errors: [] when all were stored.
+    const errors = results.filter((result) => result.error !== undefined && result.ok !== true)
+      .map((result) => ({ id: result.id, error: fromPouchError(result).error, reason: fromPouchError(result).reason }))
+    if (errors.length < docs.length) ctx.markWrite()
+    return json(201, errors)
+  }
   const answer = results.map((result, i) => {
     if (result.error === undefined || result.ok === true) return { ok: true, id: result.id ?? prepared[i]._id, rev: result.rev }
     const error = fromPouchError(result)

@@ -1,20 +1,24 @@
 // Replays the CouchDB 3.4.3 recordings (test/fixtures/couchdb-3.4) against a fresh double per
 // scenario and checks each answer: status, error bodies, the fields clients read, key headers.
+// cluster-admins.json goes to a 3-node 'fresh' double, each step to the node it was sent to.
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startCouchDouble, type CouchDouble } from './index.js'
+import { startCouchDouble, type CouchDouble, type CouchDoubleOptions } from './index.js'
 import { send, REPLAY_PASSWORDS, type RecordedRequest, type ReplaySession } from './replay-client.js'
 import { compareResponse, type ActualResponse, type RecordedResponse } from './replay-compare.js'
 import { createIdMap } from './replay-ids.js'
+import { createLabelMap } from './replay-labels.js'
 
 interface Step {
   note: string
-  request: RecordedRequest
+  request: RecordedRequest & { node?: string }
   response: RecordedResponse
   waitBeforeMs?: number
   concurrent?: { role: 'waiter' | 'writer', waitAfterPreviousSentMs?: number }
+  /** cluster-admins: the value read equals node 1's current one (null: not set on that node). */
+  equalToNode1?: boolean | null
 }
 
 const FIXTURES = new URL('../../fixtures/couchdb-3.4/', import.meta.url)
@@ -38,7 +42,22 @@ const SKIPPED_STEPS: Record<string, string> = {
   // CouchDB orders a descending feed by shard: its "newest" was c4 although c3's deletion came
   // later. The double has one sequence and answers c3's deletion (the newest change).
   'changes.json#18': 'descending order follows CouchDB shard layout',
+  // The seeds' replication status (timestamps, entries still empty) is the seedlist's progress.
+  'cluster-admins.json#1': '/_up seeds show the seedlist replication progress of that moment',
 }
+
+/** The double each scenario needs (README: "instance it needs"). */
+function doubleOptions (file: string): CouchDoubleOptions {
+  if (file === 'cluster-admins.json') return { nodes: 3, cluster: 'fresh' }
+  return {
+    systemDatabases: !file.startsWith('system-dbs'),
+    // config-admins.json shows CouchDB 3's delay before a freshly set admin works.
+    adminActivationDelayMs: file === 'config-admins.json' ? 150 : 0,
+  }
+}
+
+/** `request.node`: node1 → the double's node 0 (absent = node 1). */
+const nodeIndex = (step: Step): number => step.request.node === undefined ? 0 : Number(step.request.node.replace('node', '')) - 1
 
 const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.json')).sort()
 
@@ -49,15 +68,22 @@ for (const file of files) {
     const session: ReplaySession = {}
     let pendingWaiter: Promise<ActualResponse> | undefined
     const ids = createIdMap()
-    /** Learns the double's revs/ids from an answer, then compares it with the recorded one. */
-    const check = (expected: RecordedResponse, actual: ActualResponse, docId?: string): string[] => {
+    const labels = createLabelMap()
+    /** Learns the double's revs/ids/labels from an answer, then compares it with the recorded one. */
+    const check = (expected: RecordedResponse, actual: ActualResponse, request: RecordedRequest, docId?: string): string[] => {
       let body: unknown
       try { body = JSON.parse(actual.text) } catch { body = undefined }
+      if (request.path === '/_membership') labels.learnNodes(expected.body, body)
+      const broken = labels.learn(expected.body, body, request.path)
       ids.learn(expected.body, body)
       ids.learnEtag(expected.headers.etag, actual.headers.etag, docId)
-      const translated = expected.bodyFormat === 'json' ? { ...expected, body: JSON.parse(ids.translate(JSON.stringify(expected.body))) } : expected
-      return compareResponse(translated, actual)
+      const translated = expected.bodyFormat === 'json'
+        ? { ...expected, body: JSON.parse(labels.translate(ids.translate(JSON.stringify(expected.body)))) }
+        : expected
+      return [...broken, ...compareResponse(translated, actual)]
     }
+    const sendStep = async (step: Step): Promise<ActualResponse> =>
+      await send(double.urls[nodeIndex(step)], step.request, session, (text) => labels.translate(ids.translate(text, docIdOf(step.request))))
     /** The document a request is about: the path segment after the database. */
     const docIdOf = (request: RecordedRequest): string | undefined => {
       const segment = request.path.split('?')[0].split('/')[2]
@@ -65,13 +91,7 @@ for (const file of files) {
     }
 
     before(async () => {
-      double = await startCouchDouble({
-        version: '3.4.3',
-        admins: { admin: REPLAY_PASSWORDS.admin },
-        systemDatabases: !file.startsWith('system-dbs'),
-        // config-admins.json shows CouchDB 3's delay before a freshly set admin works.
-        adminActivationDelayMs: file === 'config-admins.json' ? 150 : 0,
-      })
+      double = await startCouchDouble({ version: '3.4.3', admins: { admin: REPLAY_PASSWORDS.admin }, ...doubleOptions(file) })
     })
     after(async () => { await double.close() })
 
@@ -85,20 +105,33 @@ for (const file of files) {
         let actual: ActualResponse
         if (step.concurrent?.role === 'waiter') {
           // Sent now, answered after the next step's write: checked here once that write is done.
-          pendingWaiter = send(double.url, step.request, session, (text) => ids.translate(text, docIdOf(step.request)))
+          pendingWaiter = sendStep(step)
           const writer = scenario.steps[index + 1]
           await sleep(writer.concurrent?.waitAfterPreviousSentMs ?? 300)
-          const written = await send(double.url, writer.request, session, (text) => ids.translate(text, docIdOf(writer.request)))
-          assert.deepEqual(check(writer.response, written, docIdOf(writer.request)), [], 'the concurrent write')
+          const written = await sendStep(writer)
+          assert.deepEqual(check(writer.response, written, writer.request, docIdOf(writer.request)), [], 'the concurrent write')
           actual = await pendingWaiter
         } else if (step.concurrent?.role === 'writer') {
           assert.ok(pendingWaiter !== undefined, 'the longpoll step before it ran and sent this write')
           return
         } else {
-          actual = await send(double.url, step.request, session, (text) => ids.translate(text, docIdOf(step.request)))
+          actual = await sendStep(step)
         }
-        assert.deepEqual(check(step.response, actual, docIdOf(step.request)), [])
+        assert.deepEqual(check(step.response, actual, step.request, docIdOf(step.request)), [])
+        if (step.equalToNode1 !== undefined) assertEqualToNode1(double, step, actual)
       })
     })
   })
+}
+
+/** `equalToNode1`: the config value read (`/_node/<name>/_config/<section>/<key>`) against node 1's own. */
+function assertEqualToNode1 (double: CouchDouble, step: Step, actual: ActualResponse): void {
+  const [section, key] = step.request.path.split('/_config/')[1].split('/').map(decodeURIComponent)
+  const nodeOne = double.nodeConfig(0, section, key)
+  if (step.equalToNode1 === null) {
+    assert.equal(actual.status, 404, 'not set on that node')
+    return
+  }
+  const read = JSON.parse(actual.text) as unknown
+  assert.equal(read === nodeOne, step.equalToNode1, `equal to node 1's ${section}/${key}`)
 }

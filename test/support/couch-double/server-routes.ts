@@ -1,9 +1,11 @@
 // Server-level endpoints: welcome, /_up, /_all_dbs, /_uuids, /_session, /_membership.
 // https://docs.couchdb.org/en/stable/api/server/common.html
 import { createHash } from 'node:crypto'
-import { checkPassword, sessionCookie } from './auth.js'
+import { checkPassword } from './auth.js'
+import { clearedCookie, sessionCookie } from './cookies.js'
 import { couchErrors, CouchError } from './errors.js'
 import { allowMethods, json, parseJsonBody, positiveIntParam, requireServerAdmin, type Ctx, type Reply } from './http-kit.js'
+import { ensureCookieSecret, serverUuid } from './node-state.js'
 import { isV1, isV3, nextUuid } from './state.js'
 
 const VENDOR = 'The Apache Software Foundation'
@@ -11,7 +13,9 @@ const VENDOR = 'The Apache Software Foundation'
 // https://docs.couchdb.org/en/stable/api/server/common.html#get--
 export function welcome (ctx: Ctx): Reply {
   allowMethods(ctx, 'GET,HEAD')
-  const { version, uuid } = ctx.state
+  const { version } = ctx.state
+  // The node's couchdb/uuid, generated on first need (a fresh node has none).
+  const uuid = serverUuid(ctx.node)
   if (version === '1.6.1') return json(200, { couchdb: 'Welcome', uuid, version, vendor: { name: VENDOR, version } })
   if (version === '2.3.1') {
     return json(200, { couchdb: 'Welcome', version, git_sha: 'c298091a4', uuid, features: ['pluggable-storage-engines', 'scheduler'], vendor: { name: VENDOR } })
@@ -47,15 +51,17 @@ export function uuids (ctx: Ctx): Reply {
 }
 
 // https://docs.couchdb.org/en/stable/api/server/common.html#membership
+// A configured node that is down stays in cluster_nodes and leaves all_nodes (the connected ones).
 export function membership (ctx: Ctx): Reply {
   allowMethods(ctx, 'GET')
-  return json(200, { all_nodes: ctx.state.nodes, cluster_nodes: ctx.state.nodes })
+  const { nodes } = ctx.state
+  return json(200, { all_nodes: nodes.filter((node) => node.up).map((node) => node.name), cluster_nodes: nodes.map((node) => node.name) })
 }
 
 // https://docs.couchdb.org/en/stable/api/server/authn.html#session
 export async function session (ctx: Ctx): Promise<Reply> {
   allowMethods(ctx, 'GET,HEAD,POST,DELETE')
-  if (ctx.method === 'DELETE') return json(200, { ok: true }, { 'set-cookie': sessionCookie(ctx.state, null) })
+  if (ctx.method === 'DELETE') return json(200, { ok: true }, { 'set-cookie': clearedCookie(ctx.node) })
   if (ctx.method === 'POST') return await logIn(ctx)
   const handlers = isV1(ctx.state) ? ['oauth', 'cookie', 'default'] : ['cookie', 'default']
   const info: Record<string, unknown> = isV3(ctx.state) ? { authentication_handlers: handlers } : { authentication_db: '_users', authentication_handlers: handlers }
@@ -78,10 +84,15 @@ async function logIn (ctx: Ctx): Promise<Reply> {
   } else {
     throw new CouchError(415, 'bad_content_type', 'Content-Type must be application/x-www-form-urlencoded or application/json')
   }
-  const user = typeof name === 'string' && typeof password === 'string' ? await checkPassword(ctx.state, name, password) : null
-  if (user === null) {
+  // Unlike Basic auth, a login with an unknown name is checked (and counted) against an empty salt.
+  const check = { state: ctx.state, node: ctx.node, req: ctx.req, onFailure: ctx.countAuthFailure }
+  const checked = typeof name === 'string' && typeof password === 'string' ? await checkPassword(check, name, password, true) : null
+  if (checked === null) {
     const failed = couchErrors.wrongCredentials()
-    throw new CouchError(failed.status, failed.error, failed.reason, { 'set-cookie': sessionCookie(ctx.state, null) })
+    throw new CouchError(failed.status, failed.error, failed.reason, { 'set-cookie': clearedCookie(ctx.node) })
   }
-  return json(200, { ok: true, name: user.name, roles: user.roles }, { 'set-cookie': sessionCookie(ctx.state, user.name) })
+  // The first successful login on a node makes that node's cookie secret.
+  const secret = ensureCookieSecret(ctx.state, ctx.node)
+  const cookie = sessionCookie(ctx.state, ctx.node, secret, checked.user.name ?? '', checked.credentials.salt)
+  return json(200, { ok: true, name: checked.user.name, roles: checked.user.roles }, { 'set-cookie': cookie })
 }

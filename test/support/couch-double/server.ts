@@ -1,34 +1,42 @@
-// The HTTP side: node:http listener, request context, CouchDB's standard headers, and the fault
-// knobs (latency, cut responses, stop/start on the same port).
+// The HTTP side of one node: its node:http listener, request context, CouchDB's standard headers,
+// and the fault knobs (latency and cut responses shared by all nodes; stop/start on the same port
+// and the freeze gate per node).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { authenticate } from './auth.js'
 import { CouchError } from './errors.js'
+import { createFreezeGate, type FreezeGate } from './freeze-gate.js'
 import type { Ctx, Reply } from './http-kit.js'
+import type { NodeState } from './node-state.js'
 import { route } from './router.js'
 import type { DoubleState } from './state.js'
 
 export interface Counters {
   writes: number
   requests: Array<{ method: string, path: string, status: number }>
+  authFailures: number
+}
+
+/** Shared by every node's listener. */
+export interface Faults {
+  latencyMs: number
+  cutNext: number
 }
 
 export interface DoubleServer {
   listen (port: number): Promise<number>
   stop (): Promise<void>
-  latencyMs: number
-  cutNext: number
+  readonly gate: FreezeGate
 }
 
 const MUTATING = new Set(['PUT', 'POST', 'DELETE', 'COPY'])
 
-export function createDoubleServer (state: DoubleState, counters: Counters, latencyMs: number): DoubleServer {
+export function createDoubleServer (state: DoubleState, node: NodeState, counters: Counters, faults: Faults): DoubleServer {
   const sockets = new Set<Socket>()
   let server: Server | undefined
   const control: DoubleServer = {
-    latencyMs,
-    cutNext: 0,
+    gate: createFreezeGate(),
     async listen (port) {
       // CouchDB (mochiweb) refuses request lines and headers over 8 KiB with an empty 400.
       const listener = createServer({ maxHeaderSize: 8192 }, (req, res) => { handle(req, res).catch(() => res.destroy()) })
@@ -59,6 +67,8 @@ export function createDoubleServer (state: DoubleState, counters: Counters, late
     },
   }
 
+  const countAuthFailure = (): void => { counters.authFailures += 1 }
+
   async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET'
     const rawUrl = req.url ?? '/'
@@ -67,10 +77,12 @@ export function createDoubleServer (state: DoubleState, counters: Counters, late
     const closed = new Promise<void>((resolve) => res.on('close', () => resolve()))
     let wrote = false
     let reply: Reply
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const leave = await control.gate.enter()
+    if (leave === undefined) return
     try {
-      const chunks: Buffer[] = []
-      for await (const chunk of req) chunks.push(chunk as Buffer)
-      if (control.latencyMs > 0) await sleep(control.latencyMs)
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs)
       const parts = path.split('/').slice(1).filter((part, i, all) => part !== '' || i < all.length - 1)
       let decoded: string[]
       try {
@@ -78,7 +90,7 @@ export function createDoubleServer (state: DoubleState, counters: Counters, late
       } catch {
         throw new CouchError(400, 'bad_request', 'Invalid URL encoding')
       }
-      const auth = await authenticate(state, req)
+      const auth = await authenticate({ state, node, req, onFailure: countAuthFailure })
       const ctx: Ctx = {
         req,
         method,
@@ -88,12 +100,16 @@ export function createDoubleServer (state: DoubleState, counters: Counters, late
         user: auth.user,
         authenticatedBy: auth.by,
         state,
+        node,
+        countAuthFailure,
         closed,
         markWrite: () => { wrote = true },
       }
       reply = await route(ctx)
     } catch (err) {
       reply = errorReply(err)
+    } finally {
+      leave()
     }
     if (wrote && MUTATING.has(method) && reply.status < 300) counters.writes += 1
     counters.requests.push({ method, path, status: reply.status })
@@ -104,8 +120,8 @@ export function createDoubleServer (state: DoubleState, counters: Counters, late
     const headers: Record<string, string> = reply.bare === true
       ? { ...reply.headers }
       : { 'content-type': 'application/json', 'cache-control': 'must-revalidate', ...reply.headers }
-    const cut = control.cutNext > 0
-    if (cut) control.cutNext -= 1
+    const cut = faults.cutNext > 0
+    if (cut) faults.cutNext -= 1
     if (reply.stream !== undefined) {
       res.writeHead(reply.status, headers)
       if (cut) { res.socket?.destroy(); return }

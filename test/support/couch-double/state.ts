@@ -1,22 +1,20 @@
-// Everything one double remembers: config sections, databases, cluster-setup state. Survives stop/start.
+// What the nodes of one double share: the version, the databases (cluster-wide in CouchDB) and the
+// list of nodes, each with its own config (./node-state.ts). Survives stop/start.
 import { randomBytes } from 'node:crypto'
 import type { CouchVersion } from './options.js'
 import type { DatabaseRegistry } from './database-registry.js'
+import type { NodeState } from './node-state.js'
 
 export interface DoubleState {
   readonly version: CouchVersion
-  /** section → key → value, as `/_node/_local/_config` shows it. */
-  readonly config: Map<string, Map<string, string>>
-  /** admin name → epoch ms from which a freshly set password works (the 3.x async hashing quirk). */
-  readonly adminUsableAt: Map<string, number>
-  readonly adminActivationDelayMs: number
   readonly databases: DatabaseRegistry
-  readonly uuid: string
-  /** Signs AuthSession cookies. */
-  cookieSecret: string
+  /** `cluster_nodes` of `/_membership`: every configured node, up or not. */
+  nodes: NodeState[]
+  /** CouchDB 3 hashes a plain admin password set through the config API asynchronously. */
+  readonly adminActivationDelayMs: number
   readonly defaultMaxDocumentSize: number
-  nodes: string[]
-  clusterState: 'cluster_disabled' | 'single_node_disabled' | 'single_node_enabled' | 'cluster_enabled' | 'cluster_finished'
+  /** Prefix of the sequential ids `/_uuids` and `POST /db` hand out. */
+  readonly uuidPrefix: string
   uuidCounter: number
 }
 
@@ -29,20 +27,10 @@ export function nodeNames (count: number): string[] {
   return Array.from({ length: count }, (_, i) => `couchdb@couchdb-${i}.couchdb.default.svc.cluster.local`)
 }
 
-export function configValue (state: DoubleState, section: string, key: string): string | undefined {
-  return state.config.get(section)?.get(key)
-}
-
-/** max_document_size from config when set (the recordings lower it at runtime), else the option. */
-export function maxDocumentSize (state: DoubleState): number {
-  const configured = Number(configValue(state, 'couchdb', 'max_document_size'))
-  return Number.isFinite(configured) && configured > 0 ? configured : state.defaultMaxDocumentSize
-}
-
 /** CouchDB's sequential uuid algorithm: a random prefix shared by consecutive ids, an increasing suffix. */
 export function nextUuid (state: DoubleState): string {
   state.uuidCounter += 1 + Math.floor(Math.random() * 4000)
-  return state.uuid.slice(0, 26) + state.uuidCounter.toString(16).padStart(6, '0')
+  return state.uuidPrefix.slice(0, 26) + state.uuidCounter.toString(16).padStart(6, '0')
 }
 
 export const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex')

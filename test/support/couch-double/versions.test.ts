@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { startCouchDouble, type CouchDouble, type CouchDoubleOptions } from './index.js'
-import { basic, call } from './double-fetch.js'
+import { basic, call, type Answer } from './double-fetch.js'
 
 const ADMIN = basic('admin', 'double-admin-password')
 const doubles: CouchDouble[] = []
@@ -104,18 +104,30 @@ describe('a CouchDB 3.4.3 double', () => {
     assert.equal((await call(couch.url, 'GET', '/_all_dbs', { auth: basic('late', 'late-pw') })).status, 200)
   })
 
-  test('when started with three nodes and no system databases then membership lists three and cluster setup finishes the cluster', async () => {
+  test('when started with three shared nodes and no system databases then membership lists three and finish_cluster finishes the cluster', async () => {
     const couch = await double({ nodes: 3, systemDatabases: false })
     const { body } = await call(couch.url, 'GET', '/_membership', { auth: ADMIN })
-    assert.equal(body.all_nodes.length, 3)
+    assert.deepEqual(body.all_nodes, couch.nodeNames)
     assert.deepEqual(body.cluster_nodes, body.all_nodes)
     assert.equal((await call(couch.url, 'GET', `/_node/${body.all_nodes[2] as string}/_config/chttpd/bind_address`, { auth: ADMIN })).status, 200)
     assert.equal((await call(couch.url, 'GET', '/_node/nonode@nohost/_config', { auth: ADMIN })).status, 412)
-    assert.deepEqual((await call(couch.url, 'GET', '/_cluster_setup', { auth: ADMIN })).body, { state: 'cluster_disabled' })
+    // A deployed cluster binds 0.0.0.0 and has an admin: setup_httpd calls that cluster_enabled.
+    assert.deepEqual((await call(couch.url, 'GET', '/_cluster_setup', { auth: ADMIN })).body, { state: 'cluster_enabled' })
     const setup = { action: 'enable_cluster', username: 'admin', password: 'double-admin-password', bind_address: '0.0.0.0', node_count: 3 }
-    assert.equal((await call(couch.url, 'POST', '/_cluster_setup', { auth: ADMIN, body: setup })).status, 201)
+    assert.deepEqual((await call(couch.url, 'POST', '/_cluster_setup', { auth: ADMIN, body: setup })).body, { error: 'bad_request', reason: 'Cluster is already enabled' })
     assert.equal((await call(couch.url, 'POST', '/_cluster_setup', { auth: ADMIN, body: { action: 'finish_cluster' } })).status, 201)
     assert.deepEqual((await call(couch.url, 'GET', '/_cluster_setup', { auth: ADMIN })).body, { state: 'cluster_finished' })
     assert.deepEqual((await call(couch.url, 'GET', '/_all_dbs', { auth: ADMIN })).body, ['_replicator', '_users'])
+  })
+
+  test('when a single node without system databases is enabled as a cluster then it needs a remote bind_address and node_count, and then reads cluster_enabled', async () => {
+    const couch = await double({ systemDatabases: false })
+    const setup = (body: Record<string, unknown>): Promise<Answer> => call(couch.url, 'POST', '/_cluster_setup', { auth: ADMIN, body: { action: 'enable_cluster', ...body } })
+    assert.deepEqual((await setup({ node_count: 3 })).body, { error: 'error', reason: 'Cluster setup requires a remote bind_address (not 127.0.0.1 nor ::1)' })
+    assert.deepEqual((await setup({ bind_address: '0.0.0.0' })).body, { error: 'error', reason: 'Cluster setup requires node_count to be configured' })
+    assert.equal((await call(couch.url, 'GET', '/_node/_local/_config/chttpd/bind_address', { auth: ADMIN })).body, '127.0.0.1', 'a refused setup changes nothing')
+    assert.equal((await setup({ bind_address: '0.0.0.0', node_count: 3 })).status, 201)
+    assert.deepEqual((await call(couch.url, 'GET', '/_cluster_setup', { auth: ADMIN })).body, { state: 'cluster_enabled' })
+    assert.equal((await call(couch.url, 'GET', '/_node/_local/_config/cluster/n', { auth: ADMIN })).body, '3')
   })
 })
