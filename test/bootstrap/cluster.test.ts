@@ -98,6 +98,15 @@ describe('cluster on three Helm-style nodes behind a Service', () => {
     assert.equal(message.includes([...secrets!][0]!), false, 'the secret is never printed')
   })
 
+  it('when dry-running, then it says per node what it would write and that it would finish the cluster, and writes nothing', async () => {
+    const cluster = scriptedCluster({ nodes: 3, admin: ADMIN })
+    const report = await runSteps(settings(), { steps: STEPS, client: cluster.client, dryRun: true })
+    assert.equal(report.ok, true)
+    assert.match(step(report, 'cluster').message, /^would write couchdb@couchdb-0\.couchdb: (uuid, )?secret; couchdb@couchdb-1\.couchdb: admin hash, (uuid, )?secret; .*, then finish the cluster \(creating _users and _replicator\)\.$/)
+    assert.equal(cluster.writes, 0)
+    assert.equal(cluster.calls.some((call) => call.startsWith('PUT') || call.startsWith('POST')), false)
+  })
+
   it('when run again, then cluster is unchanged on every node and nothing is written, finish_cluster included', async () => {
     const cluster = scriptedCluster({ nodes: 3, admin: ADMIN })
     assert.equal((await run(cluster)).ok, true)
