@@ -7,9 +7,10 @@
 //   login on that node, and `finish_cluster` fails with 500 "unable to sync admin passwords" when
 //   the node receiving it has none (surprise 27, setup.erl `sync_auth_secret`).
 // For each value, every racing bootstrap picks the same one: the first node's, in name order, that
-// can be kept (for the hash: one that matches the password), else a new one. Once that node holds
-// a value it is never overwritten, so runs that started with different new values converge when
-// they re-read: the loop below repeats read → plan → write until a read needs no write.
+// can be kept (for the hash: one that matches the password), else a new one. A run that found a
+// value to keep never writes the node it came from, so once every run has read the first node's
+// value it stays, and runs that started with different new values converge when they re-read:
+// the loop below repeats read → plan → write until a read needs no write.
 // https://github.com/apache/couchdb/blob/3.4.3/src/setup/src/setup.erl
 import { randomBytes } from 'node:crypto'
 import { backoffDelay } from './backoff.js'
@@ -97,20 +98,19 @@ const MAX_ROUNDS = 5
 
 /** Read, plan, write until a read needs no write; fails when the nodes keep changing. */
 export async function syncShared (context: StepContext, nodes: readonly string[], settings: readonly SharedSetting[], auth: Credentials): Promise<SyncResult> {
-  const written = byNode(nodes)
+  const done: ConfigWrite[] = []
   let first: Choice[] | undefined
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const readings = await readShared(context, nodes, settings, auth)
     const choices = await chooseValues(nodes, settings, readings)
     first ??= choices
     const writes = planWrites(nodes, settings, readings, choices)
-    if (writes.length === 0) return { written, choices: first }
+    if (writes.length === 0) return { written: byNode(nodes, done), choices: first }
     for (const write of writes) {
       if (await writeConfigValue(context, configBase(write.node), write.setting.section, write.setting.key, write.value, auth) === 'refused') {
         throw new BootstrapError(`Writing the ${write.setting.label} of ${write.node} was refused: the admin party ended under this bootstrap.`)
       }
-      const labels = written.get(write.node)
-      if (labels !== undefined && !labels.includes(write.setting.label)) labels.push(write.setting.label)
+      done.push(write)
     }
     // Racing runs wrote their own new values at the same moment: spread the re-reads out.
     await context.sleep(backoffDelay({ baseMs: 50, maxMs: 400 }, round, context.random))
