@@ -1,5 +1,6 @@
 // The API on CouchDB (the double, or a real server with COUCHDB_TEST_URL): the seed session through
 // a real `overmind serve`, and what clients see when the brain is misconfigured.
+import { randomUUID } from 'node:crypto'
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
@@ -58,11 +59,13 @@ describe('the API on CouchDB', () => {
 
   describe('when the password is wrong', () => {
     const wrong = 'wrong-sentinel-password-1d9c'
+    // A user name of its own: wrong passwords for the shared admin would lock it out (CouchDB 3.4).
+    const wrongUser = `wrong-${randomUUID()}`
     let app: FastifyInstance
     before(async () => {
       const database = couch.uniqueDatabaseName('wrong-password')
       await createDatabase(couch, database)
-      app = await createApp({ store: createCouchStore({ couch: { url: couch.url, username: couch.username, password: wrong, database, requestTimeoutMs: 2000 } }) })
+      app = await createApp({ store: createCouchStore({ couch: { url: couch.url, username: wrongUser, password: wrong, database, requestTimeoutMs: 2000 } }) })
     })
     after(async () => { await app.close() })
 

@@ -2,6 +2,7 @@
 // Security headers on every kind of answer, CORS absent unless configured (and then only for
 // the configured origin), and a misconfigured or absent CouchDB never shows a client its
 // address, its user's password or the Basic token — nor does any log line carry the password.
+import { randomUUID } from 'node:crypto'
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { send, type Answer } from './support/client.js'
@@ -13,6 +14,8 @@ import { freePort } from '../support/free-port.js'
 recordLedgerFor(import.meta.url)
 
 const WRONG_PASSWORD = 'sentinel-wrong-pw-77c2-chaos'
+// A user name of its own: wrong passwords for the shared admin would lock it out (CouchDB 3.4).
+const WRONG_USER = `wrong-${randomUUID()}`
 const UUID = 'c4a24574-4ca8-4fbd-93e1-2a648147a71f'
 
 function assertSecurityHeaders (answer: Answer, what: string): void {
@@ -31,14 +34,14 @@ describe('exposure through overmind serve', () => {
   let configured: Replica
 
   before(async () => {
-    watchSecret('admin', WRONG_PASSWORD)
+    watchSecret(WRONG_USER, WRONG_PASSWORD)
     cluster = await startCluster({ replicas: 1, databasePrefix: 'reliability-exposure', env: { OVERMIND_COUCHDB_TIMEOUT_MS: '1000' } })
     healthy = cluster.replicas[0]!
     const port = await freePort()
     watchInternalAddress(`http://127.0.0.1:${port}`)
     ;[noDatabase, wrongPassword, noCouch, configured] = await Promise.all([
       cluster.addReplica({ OVERMIND_DATABASE: cluster.couch.uniqueDatabaseName('never-created') }),
-      cluster.addReplica({ COUCHDB_PASSWORD: WRONG_PASSWORD }),
+      cluster.addReplica({ COUCHDB_USERNAME: WRONG_USER, COUCHDB_PASSWORD: WRONG_PASSWORD }),
       cluster.addReplica({ COUCHDB_URL: `http://127.0.0.1:${port}` }),
       cluster.addReplica({ OVERMIND_CORS_ORIGIN: 'https://app.example', OVERMIND_RATE_LIMIT_PER_MINUTE: '5' })
     ])

@@ -1,6 +1,9 @@
-// The double's test knobs: stop/start keeps data, latency, cut responses, the writes counter.
+// The double's test knobs: stop/start keeps data, latency, cut responses, the writes counter,
+// freeze/thaw (partitions).
 import assert from 'node:assert/strict'
+import { request } from 'node:http'
 import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { startCouchDouble, type CouchDouble } from './index.js'
 import { basic, call } from './double-fetch.js'
 
@@ -51,5 +54,47 @@ describe('the double knobs', () => {
     await bootstrap()
     assert.equal(couch.writes, 0)
     assert.deepEqual(couch.requests.map((r) => `${r.method} ${r.path} ${r.status}`), ['HEAD /app 200', 'GET /app/_design/app 200', 'PUT /app 412'])
+  })
+})
+
+describe('the freeze knob', () => {
+  let couch: CouchDouble
+  before(async () => {
+    couch = await startCouchDouble({ nodes: 2 })
+    await call(couch.url, 'PUT', '/frozen', { auth: ADMIN })
+  })
+  after(async () => { await couch.close() })
+
+  test('when node 1 is frozen then a write to it is neither answered nor applied until thaw, while node 2 answers', async () => {
+    couch.freeze(0)
+    let answered = false
+    const pending = call(couch.url, 'PUT', '/frozen/held', { auth: ADMIN, body: { v: 1 } }).finally(() => { answered = true })
+    await sleep(100)
+    assert.equal((await call(couch.urls[1], 'GET', '/frozen/held', { auth: ADMIN })).status, 404)
+    assert.equal(answered, false)
+    couch.thaw(0)
+    assert.equal((await pending).status, 201)
+    assert.equal((await call(couch.urls[1], 'GET', '/frozen/held', { auth: ADMIN })).body.v, 1)
+  })
+
+  test('when a client gives up on a frozen node then it never sees an answer, but its write lands at thaw (a late write)', async () => {
+    couch.freeze()
+    const body = JSON.stringify({ v: 'late' })
+    const outgoing = request(`${couch.url}/frozen/late`, { method: 'PUT', agent: false, headers: { authorization: ADMIN, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } })
+    let answered = false
+    outgoing.on('response', () => { answered = true })
+    outgoing.on('error', () => {})
+    outgoing.end(body)
+    await new Promise((resolve) => outgoing.on('finish', resolve))
+    await sleep(100) // the double reads it meanwhile (same process)
+    outgoing.destroy()
+    couch.thaw()
+    let stored: unknown
+    for (let tries = 0; tries < 50 && stored === undefined; tries++) {
+      stored = (await call(couch.urls[1], 'GET', '/frozen/late', { auth: ADMIN })).body.v
+      if (stored === undefined) await sleep(20)
+    }
+    assert.equal(stored, 'late')
+    assert.equal(answered, false)
   })
 })
