@@ -5,6 +5,7 @@ import { createHash, pbkdf2Sync } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { backoffDelay, poll } from '../../src/bootstrap/backoff.js'
 import { refusalOf } from '../../src/bootstrap/credential-guard.js'
+import { compareRevisions } from '../../src/bootstrap/document-conflicts.js'
 import { adminHashMatches, hashAdminPassword, userDocumentMatches } from '../../src/bootstrap/password-hash.js'
 import { formatReport, formatStep } from '../../src/bootstrap/report.js'
 import { bootstrapSettings, STEPS } from '../../src/bootstrap/runner.js'
@@ -184,10 +185,21 @@ describe('refused credentials', () => {
     assert.equal(refusalOf(answer(403, 'forbidden', 'Account is temporarily locked due to multiple authentication failures')), 'locked')
   })
 
+  it('when CouchDB refuses a conflicted _users document, then it is that refusal, not a wrong password', () => {
+    assert.equal(refusalOf(answer(401, 'unauthorized', 'User document conflicts must be resolved before the document is used for authentication purposes.')), 'conflicted')
+  })
+
   it('when a 401 or 403 is about permissions, then it is no refusal of the credentials', () => {
     assert.equal(refusalOf(answer(401, 'unauthorized', 'You are not a server admin.')), undefined)
     assert.equal(refusalOf(answer(403, 'forbidden', 'You are not allowed to access this db.')), undefined)
     assert.equal(refusalOf({ status: 200, body: { ok: true } }), undefined)
+  })
+})
+
+describe('conflicting revisions', () => {
+  it('when leaves are ordered, then CouchDB\'s winner comes first: the higher generation, then the larger hash', () => {
+    const leaves = ['1-ffff', '2-0000', '2-00ff', '10-0000', '1-0000']
+    assert.deepEqual([...leaves].sort(compareRevisions), ['10-0000', '2-00ff', '2-0000', '1-ffff', '1-0000'])
   })
 })
 
