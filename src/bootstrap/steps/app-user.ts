@@ -79,11 +79,9 @@ async function apply (context: StepContext, app: App, passwords: PasswordChecks,
     if (response.status !== 200) throw new BootstrapError(`Setting the members of ${database} failed (${describeResponse(response)}).`)
     securityChanged = true
   }
-  const said = [
-    user.wrote === 'created' ? `created user "${app.name}"` : user.wrote === 'updated' ? `reset the password of "${app.name}"` : `user "${app.name}" exists`,
-    ...(user.removed > 0 ? [`removed ${revisions(user.removed)} of it (left by racing writes), keeping one with the configured password`] : []),
-    securityChanged ? `made it the only member of ${database}` : `it is the only member of ${database}`
-  ].join(' and ')
+  const written = user.wrote === 'created' ? `created user "${app.name}"` : user.wrote === 'updated' ? `reset the password of "${app.name}"` : `user "${app.name}" exists`
+  const repaired = user.removed > 0 ? `, removing ${revisions(user.removed)} left by racing writes (kept one with the configured password),` : ''
+  const said = `${written}${repaired} and ${securityChanged ? `made it the only member of ${database}` : `it is the only member of ${database}`}`
   const status = user.wrote === 'created' ? 'created' : user.wrote === 'updated' || user.removed > 0 || securityChanged ? 'updated' : 'unchanged'
   return { status, message: `${said}.` }
 }

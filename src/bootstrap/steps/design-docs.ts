@@ -49,7 +49,7 @@ export function designDocsStep (documents: readonly DesignDocument[] = DESIGN_DO
             const body = (current: Stored): Record<string, unknown> => ({ ...wanted, ...(current === undefined ? {} : { _rev: current._rev }) })
             const result = await ensureDocument(context, designAt(context, wanted._id), { done: same, keep: same, body })
             if (result.wrote !== undefined) written.push(wanted._id)
-            if (result.removed > 0) done.push(`removed ${revisions(result.removed)} of ${wanted._id} (left by racing writes)`)
+            if (result.removed > 0) done.push(`removed ${revisions(result.removed)} of ${wanted._id} left by racing writes`)
           }
           if (written.length > 0) done.unshift(`wrote ${written.length} design document(s): ${written.join(', ')}`)
           if (done.length === 0) return { status: 'unchanged', message: `${ids} written or repaired meanwhile by another bootstrap, same content.` }
