@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
-import { couchRequest, runCli, runJson, statuses, type CliRun } from './helpers.js'
+import { appSetup, couchRequest, runCli, runJson, statuses, type AppSetup, type CliRun } from './helpers.js'
 
 describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)', () => {
   let couch: TestCouch
@@ -21,21 +21,7 @@ describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)
     await couch.close()
   })
 
-  function setup (): { env: Record<string, string>, database: string, app: { name: string, password: string } } {
-    const database = couch.uniqueDatabaseName('bootstrap')
-    const app = { name: `app-${randomBytes(4).toString('hex')}`, password: 'app-' + randomBytes(8).toString('hex') }
-    users.push(app.name)
-    const env = {
-      COUCHDB_URL: couch.url,
-      COUCHDB_USERNAME: couch.username,
-      COUCHDB_PASSWORD: couch.password,
-      OVERMIND_DATABASE: database,
-      COUCHDB_APP_USERNAME: app.name,
-      COUCHDB_APP_PASSWORD: app.password,
-      OVERMIND_BOOTSTRAP_TIMEOUT_MS: '5000'
-    }
-    return { env, database, app }
-  }
+  const setup = (): AppSetup => appSetup(couch, 'bootstrap', users)
 
   function noSecrets (run: CliRun, ...secrets: string[]): void {
     for (const secret of secrets) assert.equal(run.stdout.includes(secret) || run.stderr.includes(secret), false)

@@ -12,7 +12,7 @@ import type { BootstrapSettings, StepName } from '../../src/bootstrap/types.js'
 import { DESIGN_DOCUMENTS } from '../../src/store/design-docs.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 import { deleteEveryLeaf, hashedUser, leavesOf, LOSES, plantLeaf, userPath, WINS } from './conflicting-revisions.js'
-import { couchRequest, runCli, runJson, statuses } from './helpers.js'
+import { appSetup, couchRequest, runCli, runJson, statuses, type AppSetup } from './helpers.js'
 
 const WANTED = DESIGN_DOCUMENTS[0]!
 const OLD_DESIGN = { _id: WANTED._id, language: 'javascript', views: { zerglings_by_facing: { map: 'function (doc) { emit(doc.facing, 1); }' } } }
@@ -31,21 +31,10 @@ describe('conflicted documents left by racing bootstraps (double, or COUCHDB_TES
     await couch.close()
   })
 
-  function setup (): { env: Record<string, string>, database: string, app: { name: string, password: string }, settings: BootstrapSettings } {
-    const database = couch.uniqueDatabaseName('conflicts')
-    const app = { name: `app-${randomBytes(4).toString('hex')}`, password: 'app-' + randomBytes(8).toString('hex') }
-    users.push(app.name)
-    const env = {
-      COUCHDB_URL: couch.url,
-      COUCHDB_USERNAME: admin.name,
-      COUCHDB_PASSWORD: admin.password,
-      OVERMIND_DATABASE: database,
-      COUCHDB_APP_USERNAME: app.name,
-      COUCHDB_APP_PASSWORD: app.password,
-      OVERMIND_BOOTSTRAP_TIMEOUT_MS: '5000'
-    }
-    const settings = { url: couch.url, username: admin.name, password: admin.password, database, appUsername: app.name, appPassword: app.password, nodes: 1, waitTimeoutMs: 5000, requestTimeoutMs: 5000 }
-    return { env, database, app, settings }
+  function setup (): AppSetup & { settings: BootstrapSettings } {
+    const made = appSetup(couch, 'conflicts', users)
+    const { database, app } = made
+    return { ...made, settings: { url: couch.url, username: admin.name, password: admin.password, database, appUsername: app.name, appPassword: app.password, nodes: 1, waitTimeoutMs: 5000, requestTimeoutMs: 5000 } }
   }
 
   const logIn = async (app: { name: string, password: string }): Promise<{ status: number, body: any }> =>
