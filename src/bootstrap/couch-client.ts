@@ -45,11 +45,19 @@ export function createCouchClient (url: string, requestTimeoutMs: number): Couch
           signal: AbortSignal.timeout(timeoutMs ?? requestTimeoutMs)
         })
       } catch (error) {
-        throw new BootstrapError(`CouchDB at ${base} did not answer ${method} ${path}: ${networkReason(error)}.`)
+        throw new CouchUnreachable(`CouchDB at ${base} did not answer ${method} ${path}: ${networkReason(error)}.`, { cause: error })
       }
       const text = await response.text()
       return { status: response.status, body: parseBody(text) }
     }
+  }
+}
+
+/** No HTTP answer at all (refused, reset, timed out): worth retrying while waiting for a node. */
+export class CouchUnreachable extends BootstrapError {
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'CouchUnreachable'
   }
 }
 

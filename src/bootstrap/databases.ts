@@ -33,8 +33,21 @@ export async function createDatabase (couch: CouchClient, name: string, auth: Cr
   throw new BootstrapError(`CouchDB could not create database ${name} (${describeResponse(response)}).`)
 }
 
+/**
+ * What `finish_cluster` and `enable_single_node` create on 3.x; without them CouchDB logs errors
+ * forever and users cannot be created (2.x also made the optional `_global_changes`).
+ */
+export const SYSTEM_DATABASES = ['_users', '_replicator'] as const
+
+export async function missingSystemDatabases (couch: CouchClient, auth: Credentials): Promise<string[]> {
+  const missing: string[] = []
+  for (const name of SYSTEM_DATABASES) if (!await databaseExists(couch, name, auth)) missing.push(name)
+  return missing
+}
+
+/** Wrong passwords never get here (credential-guard.ts): a 401 is an authenticated non-admin, or no credentials. */
 export function authHint (status: number): string {
-  if (status === 401) return ': COUCHDB_USERNAME/COUCHDB_PASSWORD were rejected or are not a server admin (on a CouchDB in admin party, run the admin step first)'
+  if (status === 401) return ': COUCHDB_USERNAME is not a server admin (on a CouchDB in admin party, run the admin step first)'
   if (status === 403) return ': COUCHDB_USERNAME is not allowed to do this'
   return ''
 }

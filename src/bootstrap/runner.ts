@@ -1,10 +1,12 @@
 // Runs the named steps in their fixed order and builds one report. A step that fails stops the
-// run (later steps depend on it); the rest are reported as not run. Every sentence passes
-// through `redact` with both passwords, so no error text (a URL, an echoed body) can leak them.
+// run (later steps depend on it); the rest are reported as not run, so refused credentials are
+// never sent again in the same run (credential-guard.ts). Every sentence passes through `redact`
+// with both passwords, so no error text (a URL, an echoed body) can leak them.
 import { ConfigError, type Config } from '../config.js'
 import { redact } from '../redact.js'
 import { sleep as realSleep } from './backoff.js'
-import { createCouchClient } from './couch-client.js'
+import { createCouchClient, type CouchClient } from './couch-client.js'
+import { guardCredentials } from './credential-guard.js'
 import { readServerInfo, type ServerInfo } from './server-info.js'
 import { adminStep } from './steps/admin.js'
 import { appUserStep } from './steps/app-user.js'
@@ -15,7 +17,7 @@ import { systemDatabasesStep } from './steps/system-databases.js'
 import { waitStep } from './steps/wait.js'
 import {
   isChange, STEP_NAMES,
-  type BootstrapReport, type BootstrapSettings, type Step, type StepContext, type StepName, type StepReport
+  type BootstrapReport, type BootstrapSettings, type Step, type StepContext, type StepName, type StepOutcome, type StepReport
 } from './types.js'
 
 export const STEPS: readonly Step[] = [waitStep, adminStep, clusterStep, systemDatabasesStep, databaseStep, appUserStep, designDocsStep()]
@@ -32,6 +34,8 @@ export interface BootstrapOptions {
   log?: (message: string) => void
   sleep?: (ms: number) => Promise<void>
   random?: () => number
+  /** How requests reach CouchDB; default fetch to the configured URL (tests script a cluster here). */
+  client?: CouchClient
 }
 
 /** The CouchDB part of the configuration, or ConfigError (exit 2) when bootstrap cannot run. */
@@ -64,7 +68,8 @@ export async function runBootstrap (config: Config, options: BootstrapOptions = 
 export async function runSteps (settings: BootstrapSettings, options: BootstrapOptions = {}): Promise<BootstrapReport> {
   const secrets = [settings.password, settings.appPassword]
   const scrub = (text: string): string => redact(text, secrets)
-  const couch = createCouchClient(settings.url, settings.requestTimeoutMs)
+  const who = (name: string): string => name === settings.appUsername ? `COUCHDB_APP_USERNAME "${name}"` : `COUCHDB_USERNAME "${name}"`
+  const couch = guardCredentials(options.client ?? createCouchClient(settings.url, settings.requestTimeoutMs), who)
   let info: Promise<ServerInfo> | undefined
   let version: string | undefined
   const context: StepContext = {
@@ -87,7 +92,7 @@ export async function runSteps (settings: BootstrapSettings, options: BootstrapO
   let failed: StepName | undefined
   for (const step of STEPS.filter((candidate) => wanted.has(candidate.name))) {
     const started = Date.now()
-    let outcome: { status: StepReport['status'], message: string }
+    let outcome: StepOutcome
     if (failed !== undefined) {
       outcome = { status: 'skipped', message: `not run: step ${failed} failed.` }
     } else {
@@ -102,7 +107,13 @@ export async function runSteps (settings: BootstrapSettings, options: BootstrapO
         report.ok = false
       }
     }
-    const stepReport: StepReport = { name: step.name, status: outcome.status, message: scrub(outcome.message), durationMs: Date.now() - started }
+    const stepReport: StepReport = {
+      name: step.name,
+      status: outcome.status,
+      message: scrub(outcome.message),
+      ...(outcome.nodes === undefined ? {} : { nodes: outcome.nodes }),
+      durationMs: Date.now() - started
+    }
     report.steps.push(stepReport)
     options.onStep?.(stepReport)
   }

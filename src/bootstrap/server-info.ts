@@ -1,7 +1,9 @@
 // What bootstrap needs to know about the server: its version (1.x keeps config at `/_config`,
-// 2.x/3.x per node at `/_node/NAME/_config`) and which nodes are in the cluster.
+// 2.x/3.x per node at `/_node/NAME/_config`).
 // https://docs.couchdb.org/en/stable/api/server/common.html#api-server-root
 import { describeResponse, type CouchClient, type Credentials } from './couch-client.js'
+import { readMembership } from './membership.js'
+import { configBase } from './node-config.js'
 import { BootstrapError } from './types.js'
 
 export interface ServerInfo {
@@ -23,21 +25,12 @@ export async function readServerInfo (couch: CouchClient): Promise<ServerInfo> {
 }
 
 /**
- * Where the config API lives, one path per node: `/_config` on 1.x (one node, no cluster), else
- * `/_node/NAME/_config` for every node in `/_membership` (config is per node).
- * https://docs.couchdb.org/en/stable/api/server/common.html#membership
+ * Where the config API lives, one base per node: `/_config` on 1.x (one node, no cluster), else
+ * `/_node/NAME/_config` for every node in `/_membership` (config is per node); a single node is
+ * `/_node/_local/_config`.
  */
 export async function configBases (couch: CouchClient, info: ServerInfo, auth: Credentials): Promise<string[]> {
-  if (info.major < 2) return ['/_config']
-  const nodes = await membership(couch, auth)
-  return nodes.length <= 1 ? ['/_node/_local/_config'] : nodes.map((node) => `/_node/${encodeURIComponent(node)}/_config`)
-}
-
-export async function membership (couch: CouchClient, auth: Credentials): Promise<string[]> {
-  const response = await couch.request('GET', '/_membership', { auth })
-  const nodes = (response.body as { all_nodes?: unknown } | undefined)?.all_nodes
-  if (response.status !== 200 || !Array.isArray(nodes)) {
-    throw new BootstrapError(`GET ${couch.url}/_membership failed (${describeResponse(response)}).`)
-  }
-  return nodes.filter((node): node is string => typeof node === 'string').sort()
+  if (info.major < 2) return [configBase('legacy')]
+  const nodes = (await readMembership(couch, auth)).all
+  return nodes.length <= 1 ? [configBase('_local')] : nodes.map(configBase)
 }

@@ -1,6 +1,7 @@
-// Who CouchDB takes a set of credentials for, through `GET /_session` (Basic auth).
+// Who CouchDB takes a set of credentials for, through `GET /_session` (Basic auth). One call is
+// one authentication attempt, and CouchDB 3.4 locks a user out after 5 failed ones, so callers
+// check once (a wrong password throws CredentialsRefused, see credential-guard.ts).
 // https://docs.couchdb.org/en/stable/api/server/authn.html#get--_session
-import { poll } from './backoff.js'
 import { describeResponse, type Credentials } from './couch-client.js'
 import type { StepContext } from './types.js'
 import { BootstrapError } from './types.js'
@@ -23,20 +24,6 @@ export async function checkSession (context: StepContext, credentials: Credentia
   }
   if (response.status === 200 || response.status === 401) return { kind: 'rejected', detail: describeResponse(response) }
   throw new BootstrapError(`GET ${context.couch.url}/_session failed (${describeResponse(response)}).`)
-}
-
-/**
- * The same, but a rejection is retried for up to `withinMs`: CouchDB hashes a new admin's
- * password asynchronously and refreshes its user cache after a `_users` write, so credentials
- * written a moment ago may be refused for a few hundred milliseconds (recordings, surprise 16).
- */
-export async function checkSessionSoon (context: StepContext, credentials: Credentials, withinMs = 5000): Promise<SessionCheck> {
-  let last: SessionCheck = { kind: 'rejected', detail: 'not checked' }
-  const { value } = await poll(async () => {
-    last = await checkSession(context, credentials)
-    return last.kind === 'accepted' ? last : undefined
-  }, { timeoutMs: withinMs, policy: { baseMs: 50, maxMs: 500 }, sleep: context.sleep, random: context.random })
-  return value ?? last
 }
 
 export function isAdminSession (check: SessionCheck): boolean {

@@ -13,8 +13,10 @@ export type StepStatus = 'created' | 'updated' | 'unchanged' | 'skipped' | 'fail
 
 export interface StepOutcome {
   status: StepStatus
-  /** One sentence for people; never carries a password. */
+  /** One sentence for people; never carries a password, hash or secret. */
   message: string
+  /** Per CouchDB node, what this step wrote there (`admin hash`, `uuid`, `secret`; [] = unchanged). */
+  nodes?: Record<string, string[]>
 }
 
 export interface Change {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
-import { couchRequest, runCli, runJson, statuses, type CliRun } from './helpers.js'
+import { appSetup, couchRequest, runCli, runJson, statuses, type AppSetup, type CliRun } from './helpers.js'
 
 describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)', () => {
   let couch: TestCouch
@@ -21,21 +21,7 @@ describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)
     await couch.close()
   })
 
-  function setup (): { env: Record<string, string>, database: string, app: { name: string, password: string } } {
-    const database = couch.uniqueDatabaseName('bootstrap')
-    const app = { name: `app-${randomBytes(4).toString('hex')}`, password: 'app-' + randomBytes(8).toString('hex') }
-    users.push(app.name)
-    const env = {
-      COUCHDB_URL: couch.url,
-      COUCHDB_USERNAME: couch.username,
-      COUCHDB_PASSWORD: couch.password,
-      OVERMIND_DATABASE: database,
-      COUCHDB_APP_USERNAME: app.name,
-      COUCHDB_APP_PASSWORD: app.password,
-      OVERMIND_BOOTSTRAP_TIMEOUT_MS: '5000'
-    }
-    return { env, database, app }
-  }
+  const setup = (): AppSetup => appSetup(couch, 'bootstrap', users)
 
   function noSecrets (run: CliRun, ...secrets: string[]): void {
     for (const secret of secrets) assert.equal(run.stdout.includes(secret) || run.stderr.includes(secret), false)
@@ -51,7 +37,11 @@ describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)
     const second = await runJson([], env)
     assert.equal(second.code, 0, second.stderr)
     assert.deepEqual(new Set(Object.values(statuses(second.report))), new Set(['unchanged', 'skipped']))
-    if (couch.double !== undefined) assert.equal(couch.double.writes, 0)
+    if (couch.double !== undefined) {
+      assert.equal(couch.double.writes, 0)
+      // The app password is checked against its _users document: only admin's two /_session calls.
+      assert.equal(couch.double.requests.filter((request) => request.path === '/_session').length, 2)
+    }
     noSecrets(first, couch.password, app.password)
   })
 
@@ -72,15 +62,42 @@ describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)
     assert.equal((await couchRequest(couch.url, 'HEAD', '/' + database, { name: couch.username, password: couch.password })).status, 404)
   })
 
-  it('when the password is wrong, then it exits 1 naming the user, not the password', async () => {
+  /**
+   * A `_users` user of this test's own: wrong passwords are tried under its name, never the shared
+   * admin's, so that CouchDB 3.4's lockout (5 failures → 5 min) cannot lock the suite out.
+   */
+  async function ownUser (prefix: string): Promise<{ name: string, password: string }> {
+    const user = { name: `${prefix}-${randomBytes(4).toString('hex')}`, password: 'pw-' + randomBytes(8).toString('hex') }
+    users.push(user.name)
+    const created = await couchRequest(couch.url, 'PUT', `/_users/${encodeURIComponent('org.couchdb.user:' + user.name)}`,
+      { name: couch.username, password: couch.password }, { name: user.name, type: 'user', roles: [], password: user.password })
+    assert.equal(created.status, 201)
+    return user
+  }
+
+  it('when the password is wrong, then each run makes one failed authentication, exits 1 and says the credentials were rejected, never the password', async () => {
     const { env } = setup()
+    const user = await ownUser('wrongpw')
     const wrong = 'wrong-' + randomBytes(6).toString('hex')
-    // A user name of its own: wrong passwords for the shared admin would lock it out (CouchDB 3.4).
-    const user = 'wrong-' + randomBytes(6).toString('hex')
-    const run = await runCli(['wait', 'admin', 'database'], { ...env, COUCHDB_USERNAME: user, COUCHDB_PASSWORD: wrong })
+    for (const attempt of [1, 2]) {
+      couch.double?.resetCounters()
+      const run = await runCli(['wait', 'admin', 'database'], { ...env, COUCHDB_USERNAME: user.name, COUCHDB_PASSWORD: wrong })
+      assert.equal(run.code, 1, `run ${attempt}`)
+      assert.match(run.stderr, new RegExp(`step admin failed: .*rejected the credentials of COUCHDB_USERNAME "${user.name}"`))
+      if (couch.double !== undefined) assert.equal(couch.double.authFailures, 1, `run ${attempt} tried the password once`)
+      noSecrets(run, wrong, user.password, couch.password)
+    }
+  })
+
+  it('when CouchDB has locked the user out of this address, then it exits 1 saying so and for how long, even with the right password', async () => {
+    const { env } = setup()
+    const user = await ownUser('locked')
+    // Five failed authentications from this address lock the user out (CouchDB 3.4 defaults).
+    for (let i = 0; i < 5; i++) await couchRequest(couch.url, 'GET', '/_session', { name: user.name, password: 'wrong' })
+    const run = await runCli(['wait', 'admin', 'database'], { ...env, COUCHDB_USERNAME: user.name, COUCHDB_PASSWORD: user.password })
     assert.equal(run.code, 1)
-    assert.match(run.stderr, new RegExp(`step admin failed: .*rejected COUCHDB_USERNAME "${user}"`))
-    noSecrets(run, wrong, couch.password)
+    assert.match(run.stderr, new RegExp(`step admin failed: .*has locked COUCHDB_USERNAME "${user.name}" out of this address.*\\[chttpd_auth_lockout\\] max_lifetime \\(5 min by default\\)`))
+    noSecrets(run, user.password, couch.password)
   })
 
   it('when run as the seed\'s two init containers, then the app user can use the database and an anonymous client cannot', async () => {

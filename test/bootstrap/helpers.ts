@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { cli } from '../../src/cli/bootstrap.js'
 import type { BootstrapReport } from '../../src/bootstrap/index.js'
+import type { TestCouch } from '../support/test-couch.js'
 
 export const ADMIN = 'admin'
 export const ADMIN_PASSWORD = 'Adm1n-S3cret-' + randomBytes(4).toString('hex')
@@ -51,4 +52,30 @@ export async function couchRequest (url: string, method: string, path: string, a
   const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
   const text = await response.text()
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
+}
+
+export interface AppSetup {
+  env: Record<string, string>
+  database: string
+  app: { name: string, password: string }
+}
+
+/**
+ * A database and an app user of the test's own on a shared server (double or COUCHDB_TEST_URL),
+ * and the environment that bootstraps them; the user's name goes into `users` for cleanup.
+ */
+export function appSetup (couch: TestCouch, prefix: string, users: string[]): AppSetup {
+  const database = couch.uniqueDatabaseName(prefix)
+  const app = { name: `app-${randomBytes(4).toString('hex')}`, password: 'app-' + randomBytes(8).toString('hex') }
+  users.push(app.name)
+  const env = {
+    COUCHDB_URL: couch.url,
+    COUCHDB_USERNAME: couch.username,
+    COUCHDB_PASSWORD: couch.password,
+    OVERMIND_DATABASE: database,
+    COUCHDB_APP_USERNAME: app.name,
+    COUCHDB_APP_PASSWORD: app.password,
+    OVERMIND_BOOTSTRAP_TIMEOUT_MS: '5000'
+  }
+  return { env, database, app }
 }

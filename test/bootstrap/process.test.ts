@@ -37,7 +37,7 @@ describe('overmind bootstrap as a process', () => {
     await writeFile(join(dir, 'admin'), 'not-' + ADMIN_PASSWORD)
     const refused = runOvermind(['bootstrap', 'wait', 'admin'], env)
     assert.equal(await refused.exited, 1)
-    assert.match(refused.output(), /rejected COUCHDB_USERNAME "admin"/)
+    assert.match(refused.output(), /rejected the credentials of COUCHDB_USERNAME "admin"/)
 
     for (const output of [done.output(), refused.output()]) {
       assert.equal(output.includes(ADMIN_PASSWORD), false)

@@ -1,9 +1,12 @@
 // The parts of bootstrap that need no CouchDB: backoff, argument parsing, settings, report
 // formatting, comparisons that decide "unchanged", password hashes, step order.
 import assert from 'node:assert/strict'
+import { createHash, pbkdf2Sync } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { backoffDelay, poll } from '../../src/bootstrap/backoff.js'
-import { adminHashMatches, hashAdminPassword } from '../../src/bootstrap/password-hash.js'
+import { refusalOf } from '../../src/bootstrap/credential-guard.js'
+import { compareRevisions } from '../../src/bootstrap/document-conflicts.js'
+import { adminHashMatches, hashAdminPassword, userDocumentMatches } from '../../src/bootstrap/password-hash.js'
 import { formatReport, formatStep } from '../../src/bootstrap/report.js'
 import { bootstrapSettings, STEPS } from '../../src/bootstrap/runner.js'
 import { desiredSecurity, sameSecurity } from '../../src/bootstrap/steps/app-user.js'
@@ -137,6 +140,66 @@ describe('password hashes', () => {
 
   it('when the value is not a hash (CouchDB has not hashed it yet), then it cannot be checked', async () => {
     assert.equal(await adminHashMatches('s3cret', 's3cret'), undefined)
+  })
+})
+
+describe('user documents', () => {
+  // As CouchDB 3.4 stores them (auth-security.json step 16), with few rounds to stay fast.
+  const doc = (password: string, prf?: string): Record<string, unknown> => ({
+    _id: 'org.couchdb.user:app',
+    name: 'app',
+    password_scheme: 'pbkdf2',
+    ...(prf === undefined ? {} : { pbkdf2_prf: prf }),
+    salt: '4f2a3c',
+    iterations: 7,
+    derived_key: pbkdf2Sync(password, '4f2a3c', 7, prf === 'sha256' ? 32 : 20, prf === 'sha256' ? 'sha256' : 'sha1').toString('hex')
+  })
+
+  it('when a pbkdf2 document (sha256 or CouchDB 2.x\'s default sha1) is checked, then its password matches and no other', async () => {
+    for (const prf of ['sha256', undefined]) {
+      assert.equal(await userDocumentMatches(doc('s3cret', prf), 's3cret'), true)
+      assert.equal(await userDocumentMatches(doc('s3cret', prf), 's3cret!'), false)
+    }
+  })
+
+  it('when a 1.x document with password_sha is checked, then its password matches and no other', async () => {
+    const legacy = { salt: 'abc', password_sha: createHash('sha1').update('s3cret' + 'abc').digest('hex') }
+    assert.equal(await userDocumentMatches(legacy, 's3cret'), true)
+    assert.equal(await userDocumentMatches(legacy, 'other'), false)
+  })
+
+  it('when the document holds no hash this code knows, then it cannot be checked (undefined)', async () => {
+    assert.equal(await userDocumentMatches({ name: 'app', password: 's3cret' }, 's3cret'), undefined)
+    assert.equal(await userDocumentMatches({ ...doc('s3cret', 'sha256'), pbkdf2_prf: 'md5' }, 's3cret'), undefined)
+  })
+})
+
+describe('refused credentials', () => {
+  const answer = (status: number, error: string, reason: string) => ({ status, body: { error, reason } })
+
+  it('when CouchDB says "Name or password is incorrect.", then the credentials were rejected', () => {
+    assert.equal(refusalOf(answer(401, 'unauthorized', 'Name or password is incorrect.')), 'rejected')
+  })
+
+  it('when CouchDB 3.4 answers its lockout 403, then the user is locked out', () => {
+    assert.equal(refusalOf(answer(403, 'forbidden', 'Account is temporarily locked due to multiple authentication failures')), 'locked')
+  })
+
+  it('when CouchDB refuses a conflicted _users document, then it is that refusal, not a wrong password', () => {
+    assert.equal(refusalOf(answer(401, 'unauthorized', 'User document conflicts must be resolved before the document is used for authentication purposes.')), 'conflicted')
+  })
+
+  it('when a 401 or 403 is about permissions, then it is no refusal of the credentials', () => {
+    assert.equal(refusalOf(answer(401, 'unauthorized', 'You are not a server admin.')), undefined)
+    assert.equal(refusalOf(answer(403, 'forbidden', 'You are not allowed to access this db.')), undefined)
+    assert.equal(refusalOf({ status: 200, body: { ok: true } }), undefined)
+  })
+})
+
+describe('conflicting revisions', () => {
+  it('when leaves are ordered, then CouchDB\'s winner comes first: the higher generation, then the larger hash', () => {
+    const leaves = ['1-ffff', '2-0000', '2-00ff', '10-0000', '1-0000']
+    assert.deepEqual([...leaves].sort(compareRevisions), ['10-0000', '2-00ff', '2-0000', '1-ffff', '1-0000'])
   })
 })
 

@@ -1,12 +1,16 @@
 // `admin`: the seed's `init-overmind-create-user`, done properly. In admin party (1.x/2.x with no
 // admin; anonymous requests are admin) it creates COUCHDB_USERNAME on every node; otherwise it
-// verifies the credentials through `/_session` and fails clearly when CouchDB rejects them
+// verifies the credentials with one `GET /_session` and fails clearly when CouchDB rejects them
 // (the seed's `|| true` hid exactly that). CouchDB 3 never runs without an admin, so there this
-// step is a verification (and, on a cluster, copies the admin's hash to nodes that lack it).
-import { planAdminSync, writeAdminValue } from '../admin-config.js'
+// step is a verification. Making every node of a cluster hold the *same* hash is `cluster`'s job
+// (src/bootstrap/cluster-config.ts), together with the uuid and the cookie secret.
+import { poll } from '../backoff.js'
+import { CredentialsRefused } from '../credential-guard.js'
+import { writeConfigValue } from '../node-config.js'
+import { hashAdminPassword } from '../password-hash.js'
 import { configBases, type ServerInfo } from '../server-info.js'
-import { adminCredentials, checkSession, checkSessionSoon, isAdminSession } from '../session.js'
-import { BootstrapError, type Decision, type Step, type StepContext, type StepOutcome } from '../types.js'
+import { adminCredentials, checkSession, isAdminSession, type SessionCheck } from '../session.js'
+import { BootstrapError, type Step, type StepContext, type StepOutcome } from '../types.js'
 
 export const adminStep: Step = {
   name: 'admin',
@@ -25,55 +29,59 @@ export const adminStep: Step = {
         apply: async () => await createAdmin(context, bases, info)
       }
     }
-    await verifyAdmin(context, info)
-    return await syncToAllNodes(context, info, `server admin "${username}" is accepted by CouchDB ${info.version}.`)
+    // One attempt: a rejected password is not tried again (CouchDB 3.4 locks out after 5).
+    requireAdmin(context, await checkSession(context, adminCredentials(context)))
+    return { status: 'unchanged', message: `server admin "${username}" is accepted by CouchDB ${info.version}.` }
   }
 }
 
-async function verifyAdmin (context: StepContext, info: ServerInfo, withinMs = 0): Promise<void> {
+function requireAdmin (context: StepContext, session: SessionCheck): void {
   const { username } = context.settings
-  const url = context.couch.url
-  const credentials = adminCredentials(context)
-  const session = withinMs > 0 ? await checkSessionSoon(context, credentials, withinMs) : await checkSession(context, credentials)
   if (session.kind === 'rejected') {
-    throw new BootstrapError(`CouchDB ${info.version} at ${url} rejected COUCHDB_USERNAME "${username}" with the configured COUCHDB_PASSWORD (${session.detail}): check the Secret, or the admin configured in CouchDB.`)
+    throw new BootstrapError(`CouchDB at ${context.couch.url} rejected the credentials of COUCHDB_USERNAME "${username}" (${session.detail}).`)
   }
   if (!isAdminSession(session)) {
-    throw new BootstrapError(`"${username}" is a CouchDB user at ${url} but not a server admin; bootstrap needs a server admin in COUCHDB_USERNAME.`)
-  }
-}
-
-/** On a cluster, makes every node hold the same admin hash; otherwise nothing to do. */
-async function syncToAllNodes (context: StepContext, info: ServerInfo, unchanged: string): Promise<Decision> {
-  const credentials = adminCredentials(context)
-  const bases = await configBases(context.couch, info, credentials)
-  if (bases.length <= 1) return { status: 'unchanged', message: unchanged }
-  const sync = await planAdminSync(context, bases, info, credentials)
-  if (sync.targets.length === 0) return { status: 'unchanged', message: `${unchanged.replace(/\.$/, '')}, with one hash on all ${sync.nodes} nodes.` }
-  return {
-    status: 'updated',
-    plan: `would write server admin "${context.settings.username}" to ${sync.targets.length} of ${sync.nodes} nodes.`,
-    apply: async () => {
-      const written = await writeAdminValue(context, sync.targets, sync.value, credentials)
-      return { status: 'updated', message: `wrote server admin "${context.settings.username}" to ${written} of ${sync.nodes} nodes, one hash everywhere.` }
-    }
+    throw new BootstrapError(`"${username}" is a CouchDB user at ${context.couch.url} but not a server admin; bootstrap needs a server admin in COUCHDB_USERNAME.`)
   }
 }
 
 async function createAdmin (context: StepContext, bases: string[], info: ServerInfo): Promise<StepOutcome> {
   const { username, password } = context.settings
-  // One node: CouchDB hashes the plain password. Several: one pre-computed hash for all of them.
-  const value = bases.length > 1 ? (await planAdminSync(context, bases, info, 'anonymous')).value : password
-  const written = await writeAdminValue(context, bases, value, 'anonymous')
-  context.auth = 'admin'
-  // The new admin is usable only once CouchDB has hashed it (surprise 16): retry for a while.
-  await verifyAdmin(context, info, 5000)
-  if (bases.length > 1) {
-    const converge = await syncToAllNodes(context, info, '')
-    if ('apply' in converge) await converge.apply()
+  // One node: CouchDB hashes the plain password. Several: one pre-computed hash for all of them,
+  // so that a session cookie from one node is valid on the others.
+  const value = bases.length > 1 ? await hashAdminPassword(password, info) : password
+  let written = 0
+  for (const base of bases) {
+    if (await writeConfigValue(context, base, 'admins', username, value, 'anonymous') === 'refused') break
+    written++
   }
+  context.auth = 'admin'
+  const session = await acceptedSoon(context)
+  if (session.kind === 'rejected') {
+    throw new BootstrapError(`server admin "${username}" was written, but CouchDB still rejected its credentials 5 s later (${session.detail}).`)
+  }
+  requireAdmin(context, session)
   if (written === 0) return { status: 'unchanged', message: `server admin "${username}" was created meanwhile by another bootstrap; its credentials are accepted.` }
-  return { status: 'created', message: `created server admin "${username}" on ${nodes(bases.length)} of CouchDB ${info.version} (it was in admin party).` }
+  return { status: 'created', message: `created server admin "${username}" on ${written === bases.length ? nodes(written) : `${written} of ${bases.length} nodes (another bootstrap wrote the rest)`} of CouchDB ${info.version} (it was in admin party).` }
+}
+
+/**
+ * A new admin is usable only once CouchDB has hashed it (surprise 16), so its first checks may be
+ * refused. Retrying a refused password is safe here and only here: admin party exists on 1.x/2.x,
+ * and the lockout that punishes retries arrived in CouchDB 3.4 (couch_auth_lockout.erl).
+ */
+async function acceptedSoon (context: StepContext, withinMs = 5000): Promise<SessionCheck> {
+  let last: SessionCheck = { kind: 'rejected', detail: 'not checked' }
+  const { value } = await poll(async () => {
+    try {
+      last = await checkSession(context, adminCredentials(context))
+    } catch (error) {
+      if (!(error instanceof CredentialsRefused && error.refusal === 'rejected')) throw error
+      last = { kind: 'rejected', detail: '401 unauthorized: Name or password is incorrect.' }
+    }
+    return last.kind === 'accepted' ? last : undefined
+  }, { timeoutMs: withinMs, policy: { baseMs: 50, maxMs: 500 }, sleep: context.sleep, random: context.random })
+  return value ?? last
 }
 
 function nodes (count: number): string {

@@ -1,66 +1,95 @@
-// `cluster`: for OVERMIND_COUCHDB_NODES=N > 1, wait until N nodes are in `/_membership`, make
-// sure every node holds the same admin hash (config is per node), then `finish_cluster` once.
-// `/_cluster_setup` answers `cluster_finished` afterwards, so a second run (or a racing one, whose
-// POST is refused) reads that state and reports unchanged.
+// `cluster`: for OVERMIND_COUCHDB_NODES=N > 1, finish a cluster whose nodes joined through a
+// seedlist (the CouchDB Helm chart's way), in one run, whichever node each request reaches:
+// 1. wait until N nodes are connected and no known node is missing (membership.ts);
+// 2. give every node one admin hash, one `couchdb/uuid` and one cookie secret, node by node,
+//    re-reading until they agree (cluster-config.ts);
+// 3. only then `finish_cluster`, so that the node receiving it has nothing left to copy that could
+//    fail (finish-cluster.ts); skipped when `_users` and `_replicator` exist.
+// It runs before the databases are created, so that their shards spread over every node.
 // https://docs.couchdb.org/en/stable/setup/cluster.html#the-cluster-setup-api
-import { planAdminSync, writeAdminValue } from '../admin-config.js'
-import { poll, WAIT_BACKOFF } from '../backoff.js'
-import { describeResponse } from '../couch-client.js'
-import { membership } from '../server-info.js'
+import {
+  byNode, chooseValues, clusterSettings, describeChoices, describeWrites, listLabels, planWrites, readShared, syncShared,
+  type SharedSetting
+} from '../cluster-config.js'
+import { missingSystemDatabases } from '../databases.js'
+import { finishCluster } from '../finish-cluster.js'
+import { readMembership, waitForNodes } from '../membership.js'
 import { adminCredentials } from '../session.js'
-import { BootstrapError, type Step, type StepContext } from '../types.js'
-
-async function setupState (context: StepContext): Promise<string> {
-  const response = await context.couch.request('GET', '/_cluster_setup', { auth: adminCredentials(context) })
-  const state = (response.body as { state?: unknown } | undefined)?.state
-  if (response.status !== 200 || typeof state !== 'string') throw new BootstrapError(`GET /_cluster_setup failed (${describeResponse(response)}).`)
-  return state
-}
+import { BootstrapError, type Decision, type Step, type StepContext, type StepOutcome } from '../types.js'
 
 export const clusterStep: Step = {
   name: 'cluster',
-  describe: 'wait for OVERMIND_COUCHDB_NODES nodes, one admin on all, finish the cluster setup once',
+  describe: 'wait for OVERMIND_COUCHDB_NODES nodes, give them one admin hash, uuid and secret, finish the cluster',
   async check (context) {
     const expected = context.settings.nodes
-    if (expected <= 1) return { status: 'skipped', message: 'single node (OVERMIND_COUCHDB_NODES=1): nothing to join.' }
     const info = await context.server()
+    if (expected <= 1) return await singleNode(context, info.major)
     if (info.major < 2) throw new BootstrapError(`CouchDB ${info.version} has no clustering; set OVERMIND_COUCHDB_NODES=1.`)
     const auth = adminCredentials(context)
-    let seen: string[] = []
-    const { value: nodes } = await poll(async () => {
-      seen = await membership(context.couch, auth)
-      if (seen.length >= expected) return seen
-      context.log(`waiting for ${expected} CouchDB nodes, ${seen.length} in /_membership`)
-      return undefined
-    }, { timeoutMs: context.settings.waitTimeoutMs, policy: WAIT_BACKOFF, sleep: context.sleep, random: context.random })
-    if (nodes === undefined) throw new BootstrapError(`only ${seen.length} of ${expected} nodes joined /_membership in time (${seen.join(', ')}).`)
-    const bases = nodes.map((node) => `/_node/${encodeURIComponent(node)}/_config`)
-    const sync = await planAdminSync(context, bases, info, auth)
-    const state = await setupState(context)
-    if (state === 'cluster_finished' && sync.targets.length === 0) {
-      return { status: 'unchanged', message: `cluster of ${nodes.length} nodes is finished, one admin hash on every node.` }
-    }
-    const plans = [
-      ...(sync.targets.length > 0 ? [`write the admin to ${sync.targets.length} node(s)`] : []),
-      ...(state === 'cluster_finished' ? [] : [`finish the cluster setup of ${nodes.length} nodes (state ${state})`])
-    ]
-    return {
-      status: 'updated',
-      plan: `would ${plans.join(' and ')}.`,
-      apply: async () => {
-        const written = sync.targets.length > 0 ? await writeAdminValue(context, sync.targets, sync.value, auth) : 0
-        let finished = false
-        if (state !== 'cluster_finished') {
-          const response = await context.couch.request('POST', '/_cluster_setup', { auth, body: { action: 'finish_cluster' } })
-          finished = response.status === 200 || response.status === 201
-          // Refused: another bootstrap finished it first, or it really failed. The state tells.
-          if (!finished && await setupState(context) !== 'cluster_finished') {
-            throw new BootstrapError(`finish_cluster failed (${describeResponse(response)}).`)
-          }
-        }
-        if (written === 0 && !finished) return { status: 'unchanged', message: `cluster of ${nodes.length} nodes was finished meanwhile by another bootstrap.` }
-        return { status: 'updated', message: [written > 0 ? `wrote the admin to ${written} node(s)` : '', finished ? `finished the cluster setup of ${nodes.length} nodes` : ''].filter(Boolean).join(' and ') + '.' }
+    const nodes = await waitForNodes(context, expected, auth)
+    const settings = clusterSettings(context, info)
+    const readings = await readShared(context, nodes, settings, auth)
+    const writes = planWrites(nodes, settings, readings, await chooseValues(nodes, settings, readings))
+    const missing = await missingSystemDatabases(context.couch, auth)
+    if (writes.length === 0 && missing.length === 0) {
+      const unchanged = byNode(nodes)
+      return {
+        status: 'unchanged',
+        message: `${nodes.length} nodes share one ${listLabels(settings)} (${describeWrites(unchanged)}); _users and _replicator exist, so the cluster is finished.`,
+        nodes: Object.fromEntries(unchanged)
       }
     }
+    const plans = [
+      ...(writes.length > 0 ? [`write ${describeWrites(byNode(nodes, writes), '')}`] : []),
+      ...(missing.length > 0 ? [`finish the cluster (creating ${missing.join(' and ')})`] : [])
+    ]
+    return { status: 'updated', plan: `would ${plans.join(', then ')}.`, apply: async () => await apply(context, nodes, settings) }
+  }
+}
+
+async function apply (context: StepContext, nodes: string[], settings: SharedSetting[]): Promise<StepOutcome> {
+  const auth = adminCredentials(context)
+  const synced = await syncShared(context, nodes, settings, auth)
+  const wrote = [...synced.written.values()].some((labels) => labels.length > 0)
+  const shared = `${nodes.length} nodes share one ${listLabels(settings)} (${describeChoices(settings, synced.choices)}): ${describeWrites(synced.written)}`
+  const nodesReport = Object.fromEntries(synced.written)
+  const elsewhere = (why: string): StepOutcome =>
+    ({ status: wrote ? 'updated' : 'unchanged', message: `${shared}; the cluster was finished meanwhile by another bootstrap (${why}).`, nodes: nodesReport })
+  // Checked again: a racing bootstrap may have finished the cluster while this one synced.
+  const missing = await missingSystemDatabases(context.couch, auth)
+  if (missing.length === 0) return elsewhere('_users and _replicator exist')
+  const answer = await finishCluster(context, auth, missing)
+  if (answer.kind === 'finished') return { status: 'updated', message: `${shared}; finished the cluster (created ${answer.created.join(' and ')}).`, nodes: nodesReport }
+  if (answer.kind === 'finished-elsewhere') return elsewhere(answer.detail)
+  throw new BootstrapError(`finish_cluster failed (${answer.detail}): ${answer.meaning}. Before it, ${shared}; now ${await describeNow(context, nodes, settings)}.`)
+}
+
+/** What differs right after a failure, read again (a node may have gone away or lost a value). */
+async function describeNow (context: StepContext, nodes: string[], settings: SharedSetting[]): Promise<string> {
+  let readings
+  try {
+    readings = await readShared(context, nodes, settings, adminCredentials(context))
+  } catch (error) {
+    return `the nodes could not be read again (${error instanceof Error ? error.message : String(error)})`
+  }
+  const odd = nodes.flatMap((node, n) => {
+    const labels = settings.flatMap((setting, s) => {
+      const value = readings[n]?.[s]
+      return value === undefined ? [`${setting.label} missing`] : value === readings[0]?.[s] ? [] : [`${setting.label} unlike ${nodes[0]!}'s`]
+    })
+    return labels.length === 0 ? [] : [`${node}: ${labels.join(', ')}`]
+  })
+  return odd.length === 0 ? `all ${nodes.length} nodes still hold the same ${listLabels(settings)}` : odd.join('; ')
+}
+
+async function singleNode (context: StepContext, major: number): Promise<Decision> {
+  const skipped: Decision = { status: 'skipped', message: 'single node (OVERMIND_COUCHDB_NODES=1): nothing to join.' }
+  if (major < 2) return skipped
+  const { all } = await readMembership(context.couch, adminCredentials(context))
+  if (all.length <= 1) return skipped
+  return {
+    status: 'skipped',
+    message: `OVERMIND_COUCHDB_NODES=1, but /_membership lists ${all.length} nodes (${all.join(', ')}): set OVERMIND_COUCHDB_NODES=${all.length} ` +
+      'so that bootstrap gives them one admin hash, uuid and secret and finishes the cluster.'
   }
 }

@@ -1,19 +1,21 @@
 // `design-docs`: deploy src/store/design-docs.ts. A design doc is written only when its content
 // (ignoring `_rev`) differs from what is stored, so restarts do not create revisions or rebuild
 // indexes. A 409 (another bootstrap wrote it meanwhile) is answered by re-reading and comparing.
+// Racing runs of one version write the same content, hence the same revision (CouchDB derives it
+// from the body), and cannot conflict; runs of two versions during a rollout can, on a cluster
+// (document-conflicts.ts): a conflicted design doc is settled to one leaf with the wanted content.
 // https://docs.couchdb.org/en/stable/api/ddoc/common.html#put--db-_design-ddoc
 import { isDeepStrictEqual } from 'node:util'
 import { DESIGN_DOCUMENTS, type DesignDocument } from '../../store/design-docs.js'
-import { describeResponse } from '../couch-client.js'
-import { adminCredentials } from '../session.js'
-import { BootstrapError, type Step, type StepContext } from '../types.js'
+import { conflictsOf, ensureDocument, readDocument, revisions, type DocumentAt } from '../document-conflicts.js'
+import type { Step, StepContext } from '../types.js'
 
 type Stored = Record<string, unknown> | undefined
 
-/** Same content, `_rev` aside (key order does not matter). */
+/** Same content, `_rev` (and `_conflicts`) aside (key order does not matter). */
 export function sameDesignDocument (stored: Stored, wanted: DesignDocument): boolean {
   if (stored === undefined) return false
-  const { _rev: _ignored, ...content } = stored
+  const { _rev: _ignored, _conflicts: _leaves, ...content } = stored
   return isDeepStrictEqual(JSON.parse(JSON.stringify(content)), JSON.parse(JSON.stringify(wanted)))
 }
 
@@ -23,50 +25,42 @@ export function designDocsStep (documents: readonly DesignDocument[] = DESIGN_DO
     describe: 'deploy the design documents, writing only those whose content changed',
     async check (context) {
       const stale: DesignDocument[] = []
+      const changes: string[] = []
       let missing = 0
       for (const wanted of documents) {
-        const stored = await readDesignDocument(context, wanted._id)
+        const stored = await readDocument(context, designAt(context, wanted._id))
+        const conflicts = conflictsOf(stored).length
         if (stored === undefined) missing++
-        if (!sameDesignDocument(stored, wanted)) stale.push(wanted)
+        if (conflicts > 0) changes.push(`remove ${revisions(conflicts)} of ${wanted._id}`)
+        if (!sameDesignDocument(stored, wanted)) changes.push(`write ${wanted._id}`)
+        if (conflicts > 0 || !sameDesignDocument(stored, wanted)) stale.push(wanted)
       }
       const ids = stale.map((doc) => doc._id).join(', ')
       if (stale.length === 0) return { status: 'unchanged', message: `${documents.length} design document(s) up to date.` }
+      const status = missing === stale.length ? 'created' : 'updated'
       return {
-        status: missing === stale.length ? 'created' : 'updated',
-        plan: `would write ${ids}.`,
+        status,
+        plan: `would ${changes.join(' and ')}.`,
         apply: async () => {
-          let written = 0
-          for (const wanted of stale) if (await writeDesignDocument(context, wanted)) written++
-          if (written === 0) return { status: 'unchanged', message: `${ids} written meanwhile by another bootstrap, same content.` }
-          return { status: missing === stale.length ? 'created' : 'updated', message: `wrote ${written} design document(s): ${ids}.` }
+          const done: string[] = []
+          const written: string[] = []
+          for (const wanted of stale) {
+            const same = async (doc: Stored): Promise<boolean> => sameDesignDocument(doc, wanted)
+            const body = (current: Stored): Record<string, unknown> => ({ ...wanted, ...(current === undefined ? {} : { _rev: current._rev }) })
+            const result = await ensureDocument(context, designAt(context, wanted._id), { done: same, keep: same, body })
+            if (result.wrote !== undefined) written.push(wanted._id)
+            if (result.removed > 0) done.push(`removed ${revisions(result.removed)} of ${wanted._id} left by racing writes`)
+          }
+          if (written.length > 0) done.unshift(`wrote ${written.length} design document(s): ${written.join(', ')}`)
+          if (done.length === 0) return { status: 'unchanged', message: `${ids} written or repaired meanwhile by another bootstrap, same content.` }
+          return { status: written.length > 0 ? status : 'updated', message: `${done.join('; ')}.` }
         }
       }
     }
   }
 }
 
-async function readDesignDocument (context: StepContext, id: string): Promise<Stored> {
-  const response = await context.couch.request('GET', designPath(context, id), { auth: adminCredentials(context) })
-  // 404 also when the database itself is missing (a dry run before `database`).
-  if (response.status === 404) return undefined
-  if (response.status !== 200) throw new BootstrapError(`Reading ${id} failed (${describeResponse(response)}).`)
-  return response.body as Record<string, unknown>
-}
-
-/** True when this call wrote; false when the stored content already matched after a race. */
-async function writeDesignDocument (context: StepContext, wanted: DesignDocument): Promise<boolean> {
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    const stored = await readDesignDocument(context, wanted._id)
-    if (sameDesignDocument(stored, wanted)) return false
-    const body = stored === undefined ? wanted : { ...wanted, _rev: stored._rev }
-    const response = await context.couch.request('PUT', designPath(context, wanted._id), { auth: adminCredentials(context), body })
-    if (response.status === 201 || response.status === 202) return true
-    if (response.status !== 409) throw new BootstrapError(`Writing ${wanted._id} failed (${describeResponse(response)}).`)
-  }
-  throw new BootstrapError(`${wanted._id} kept changing under this bootstrap (5 attempts lost the race).`)
-}
-
-function designPath (context: StepContext, id: string): string {
+function designAt (context: StepContext, id: string): DocumentAt {
   // `_design/name`: the slash stays a slash, the name is encoded.
-  return `/${encodeURIComponent(context.settings.database)}/_design/${encodeURIComponent(id.slice('_design/'.length))}`
+  return { path: `/${encodeURIComponent(context.settings.database)}/_design/${encodeURIComponent(id.slice('_design/'.length))}`, what: id }
 }

@@ -1,13 +1,12 @@
 // `system-databases`: CouchDB 2.x/3.x started without `single_node` has no `_users` and
 // `_replicator` and logs errors about them forever; users cannot be created without `_users`.
 // Creating them by hand is what the docs describe (recordings: system-dbs-manual.json); a 412
-// means CouchDB or another bootstrap was first, which is success (surprise 22).
+// means CouchDB or another bootstrap was first, which is success (surprise 22). On a cluster
+// `cluster`'s finish_cluster has usually made them already.
 // https://docs.couchdb.org/en/stable/setup/single-node.html
-import { createDatabase, databaseExists } from '../databases.js'
+import { createDatabase, missingSystemDatabases, SYSTEM_DATABASES } from '../databases.js'
 import { adminCredentials } from '../session.js'
 import type { Step } from '../types.js'
-
-const SYSTEM_DATABASES = ['_users', '_replicator'] as const
 
 export const systemDatabasesStep: Step = {
   name: 'system-databases',
@@ -16,10 +15,7 @@ export const systemDatabasesStep: Step = {
     const info = await context.server()
     if (info.major < 2) return { status: 'skipped', message: `CouchDB ${info.version} creates its system databases itself.` }
     const auth = adminCredentials(context)
-    const missing: string[] = []
-    for (const name of SYSTEM_DATABASES) {
-      if (!await databaseExists(context.couch, name, auth)) missing.push(name)
-    }
+    const missing = await missingSystemDatabases(context.couch, auth)
     if (missing.length === 0) return { status: 'unchanged', message: `${SYSTEM_DATABASES.join(' and ')} exist.` }
     return {
       status: 'created',

@@ -30,6 +30,7 @@ export const couchErrors = {
   badContentType: () => new CouchError(415, 'bad_content_type', 'Content-Type must be application/json'),
   tooLarge: () => new CouchError(413, 'document_too_large', ''),
   wrongCredentials: () => new CouchError(401, 'unauthorized', 'Name or password is incorrect.'),
+  conflictedUser: () => new CouchError(401, 'unauthorized', 'User document conflicts must be resolved before the document is used for authentication purposes.'),
   notServerAdmin: () => new CouchError(401, 'unauthorized', 'You are not a server admin.'),
   notDbAdmin: (anonymous: boolean) => new CouchError(anonymous ? 401 : 403, anonymous ? 'unauthorized' : 'forbidden', 'You are not a db or server admin.'),
   notMember: (anonymous: boolean) => anonymous
