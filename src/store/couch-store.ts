@@ -8,7 +8,8 @@
 // nano's own errors may carry the request URL and headers, so none of their text is passed on.
 import nano from 'nano'
 import type { CouchConnection } from '../config.js'
-import { createDocumentStore, type AllDocsRow, type DocumentBackend, type DocumentStoreOptions } from './document-store.js'
+import type { AllDocsRow, DocumentBackend } from './document-backend.js'
+import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
 import { StoreError } from './store-error.js'
 import type { BrainStatus, ZerglingStore } from './zergling-store.js'
 

@@ -1,7 +1,7 @@
 // Reads a slice of a zergling's history: whole chunks from the chunk documents (one
 // `_all_docs` range request), the rest from the main document's tail.
 import type { Command } from '../domain/zergling.js'
-import type { DocumentBackend } from './document-store.js'
+import type { DocumentBackend } from './document-backend.js'
 import { StoreError } from './store-error.js'
 import { HISTORY_CHUNK_SIZE, historyChunkId, isHistoryChunk, type ZerglingRecord } from './zergling-document.js'
 

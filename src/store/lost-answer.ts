@@ -1,0 +1,72 @@
+// The lost-answer protocol. When CouchDB's answer to a write is lost (the connection cut, or the
+// call past its timeout) the write may or may not have been stored. Every write therefore
+// carries a random token that the document keeps (`recentWrites`); a patient read afterwards
+// says which it was, so a command is neither lost (told "error" though stored) nor applied twice
+// (retried though stored). When even the patient read fails, the outcome is unknown and the
+// caller is told so (`outcome_unknown`): an Idempotency-Key settles it.
+import { randomBytes } from 'node:crypto'
+import type { DocumentBackend } from './document-backend.js'
+import { revisionFrom, revisionGeneration } from './revisions.js'
+import { isStoreError, StoreError } from './store-error.js'
+import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
+
+export function writeToken (): string {
+  return randomBytes(9).toString('base64url')
+}
+
+/** The request may have reached CouchDB and taken effect without its answer coming back. */
+export function isAmbiguous (error: unknown): boolean {
+  return isStoreError(error) && error.ambiguous
+}
+
+/** A read that could not decide, after a write that may have been stored. */
+export function unknownOutcome (error: unknown): unknown {
+  if (!isStoreError(error, 'unavailable')) return error
+  return new StoreError('outcome_unknown', 'CouchDB went away before confirming whether the change was stored: it may or may not have been applied. Retry with the same Idempotency-Key to be sure it is applied exactly once.')
+}
+
+/**
+ * After a write whose answer was lost: a patient read decides. Stored → its revision. Not
+ * stored → a `conflict`, so the write loop re-reads and tries again (a late arrival of the lost
+ * write then fails on the stale revision, and its token is recognised if it won). CouchDB
+ * still unreachable → `outcome_unknown`.
+ */
+export async function confirmWrite (backend: DocumentBackend, id: string, token: string, generation: number): Promise<string> {
+  let doc: unknown
+  try {
+    doc = await backend.getDocument(id, { revs: true, patient: true })
+  } catch (error) {
+    throw unknownOutcome(error)
+  }
+  if (isZerglingDocument(doc) && fromDocument(doc).recentWrites.includes(token)) return revisionFrom(doc, generation)
+  throw new StoreError('conflict', 'The write was not stored.')
+}
+
+/** After a spawn whose answer was lost: the stored document, or `conflict` to try again. */
+export async function confirmSpawn (backend: DocumentBackend, id: string): Promise<ZerglingRecord> {
+  try {
+    const doc = await backend.getDocument(id, { revs: true, patient: true })
+    if (!isZerglingDocument(doc)) throw new StoreError('conflict', 'The spawn was not stored.')
+    return { ...fromDocument(doc), rev: revisionFrom(doc, 1) }
+  } catch (error) {
+    if (isStoreError(error, 'not_found')) throw new StoreError('conflict', 'The spawn was not stored.')
+    throw unknownOutcome(error)
+  }
+}
+
+/** After a delete whose answer was lost: returns when it was stored, else `conflict` to try again. */
+export async function confirmGone (backend: DocumentBackend, id: string): Promise<void> {
+  try {
+    await backend.getDocument(id, { patient: true })
+  } catch (error) {
+    if (isStoreError(error, 'not_found')) return
+    throw unknownOutcome(error)
+  }
+  throw new StoreError('conflict', 'The delete was not stored.')
+}
+
+/** The full revision of generation `generation` of a document whose latest revision is `latest`. */
+export async function revisionOf (backend: DocumentBackend, id: string, generation: number, latest: string): Promise<string> {
+  if (revisionGeneration(latest) === generation) return latest
+  return revisionFrom(await backend.getDocument(id, { revs: true }), generation) ?? latest
+}

@@ -1,0 +1,29 @@
+// Reading a zergling: its main document as a record, and the answer a caller gets (its state,
+// revision, history length and the part of the history it asked for).
+import type { DocumentBackend } from './document-backend.js'
+import { readHistory } from './history-reader.js'
+import { StoreError } from './store-error.js'
+import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
+import type { HistoryView, StoredZergling } from './zergling-store.js'
+
+/** The zergling's main document, or StoreError `not_found`. */
+export async function readZergling (backend: DocumentBackend, id: string): Promise<ZerglingRecord> {
+  const doc = await backend.getDocument(id)
+  if (!isZerglingDocument(doc)) throw notFound()
+  return fromDocument(doc)
+}
+
+/** The answer for `state` at history length `length`, with the history asked for. */
+export async function viewZergling (
+  backend: DocumentBackend, record: Omit<ZerglingRecord, 'rev'>, rev: string, length: number, state: ZerglingRecord['state'], history: HistoryView
+): Promise<StoredZergling> {
+  const zergling: StoredZergling = { ...state, rev, historyLength: length }
+  if (history === 'none') return zergling
+  const from = history === 'all' ? 0 : Math.max(0, length - history.last)
+  zergling.commandHistory = await readHistory(backend, record, from, length)
+  return zergling
+}
+
+export function notFound (): StoreError {
+  return new StoreError('not_found', 'There is no zergling with this id.')
+}
