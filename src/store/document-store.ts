@@ -3,6 +3,7 @@
 // through nano, embedded PouchDB) only moves documents and translates its errors into
 // StoreError kinds.
 import { randomUUID } from 'node:crypto'
+import { isZerglingId } from '../domain/zergling-id.js'
 import { createBatcher } from './command-batcher.js'
 import { createCommandFlush } from './command-flush.js'
 import type { DocumentBackend } from './document-backend.js'
@@ -14,7 +15,7 @@ import { confirmGone, confirmSpawn, isAmbiguous, revisionOf, writeToken } from '
 import { DEFAULT_RETRY_POLICY, retryOnConflict, type RetryHooks, type RetryPolicy } from './retry-on-conflict.js'
 import { isStoreError, StoreError } from './store-error.js'
 import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
-import { readZergling, viewZergling } from './zergling-reads.js'
+import { notFound, readZergling, viewZergling } from './zergling-reads.js'
 import type { CommandRequest, Outcome, StoredZergling, ZerglingStore } from './zergling-store.js'
 
 export interface DocumentStoreOptions {
@@ -83,6 +84,8 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
     },
 
     async command (id, request) {
+      // Checked here too, so a request for a path-like id never waits in a batch.
+      if (!isZerglingId(id)) throw notFound()
       return await batcher.submit(id, request)
     },
 

@@ -1,13 +1,19 @@
 // Reading a zergling: its main document as a record, and the answer a caller gets (its state,
 // revision, history length and the part of the history it asked for).
+import { isZerglingId } from '../domain/zergling-id.js'
 import type { DocumentBackend } from './document-backend.js'
 import { readHistory } from './history-reader.js'
 import { StoreError } from './store-error.js'
 import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
 import type { HistoryView, StoredZergling } from './zergling-store.js'
 
-/** The zergling's main document, or StoreError `not_found`. */
+/**
+ * The zergling's main document, or StoreError `not_found`. An id that is not a zergling id
+ * (`_local/x`, `_design/x`, a chunk's `history:…`) is `not_found` before CouchDB is asked, so
+ * the answer never depends on what CouchDB makes of it as a path (3.4 answers some with a 5xx).
+ */
 export async function readZergling (backend: DocumentBackend, id: string): Promise<ZerglingRecord> {
+  if (!isZerglingId(id)) throw notFound()
   const doc = await backend.getDocument(id)
   if (!isZerglingDocument(doc)) throw notFound()
   return fromDocument(doc)

@@ -74,12 +74,19 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
 
     it('when an id is a CouchDB path rather than a zergling id, then it is not_found and nothing is touched', async () => {
       await fixture.putRaw({ _id: '_design/x', views: {} })
-      for (const id of ['_all_docs', '_design/x', '../x', 'a/b', '_changes', '%2F']) {
-        await assertStoreError(store.get(id, 'all'), 'not_found')
-        await assertStoreError(send(store, id, 'M'), 'not_found')
-        await assertStoreError(store.remove(id, 'all'), 'not_found')
+      const [id] = await spawn(1)
+      await send(store, id!, 'M'.repeat(HISTORY_CHUNK_SIZE))
+      await send(store, id!, 'M')
+      const chunk = `history:${id!}:00000000`
+      const paths = ['_all_docs', '_design/x', '_design%2Fx', '_local/x', '../x', 'a/b', '_changes', '%2F', chunk, `${chunk}:1-x`, id!.toUpperCase(), `${id!}/x`]
+      for (const path of paths) {
+        await assertStoreError(store.get(path, 'all'), 'not_found')
+        await assertStoreError(send(store, path, 'M'), 'not_found')
+        await assertStoreError(store.history(path, { offset: 0, limit: 10 }), 'not_found')
+        await assertStoreError(store.remove(path, 'all'), 'not_found')
       }
       assert.match(String((await fixture.getRaw('_design/x'))._rev), /^1-/, 'the design doc was written to')
+      assert.equal((await store.get(id!, 'none')).historyLength, HISTORY_CHUNK_SIZE + 1, 'the zergling and its chunks are untouched')
     })
 
     it('when the database is empty, then list returns no zerglings and no next', async () => {
