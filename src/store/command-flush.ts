@@ -8,15 +8,12 @@ import type { Pending } from './command-batcher.js'
 import type { DocumentBackend } from './document-backend.js'
 import { archiveFullChunks } from './history-archive.js'
 import { commandsDigest, findRecord, keepNewest, keyDigest } from './idempotency.js'
-import { confirmWrite, isAmbiguous, revisionOf, writeToken } from './lost-answer.js'
+import { confirmWrite, findWrite, isAmbiguous, revisionOf, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
 import { StoreError } from './store-error.js'
-import { readZergling, viewZergling } from './zergling-reads.js'
+import { viewZergling } from './zergling-reads.js'
 import { HISTORY_CHUNK_SIZE, historyLength, toDocument, type IdempotencyRecord, type ZerglingRecord } from './zergling-document.js'
 import type { CommandRequest, Outcome, StoredZergling } from './zergling-store.js'
-
-/** How many write tokens a document keeps: enough for the attempts of one batch. */
-const WRITE_TOKENS_KEPT = 8
 
 export type CommandPending = Pending<CommandRequest, Outcome<StoredZergling>>
 
@@ -46,12 +43,16 @@ export function plan (current: ZerglingRecord, batch: readonly CommandPending[])
     if (key !== undefined) records.push({ key, commands, historyLength: length, location: state.location, facing: state.facing, generation })
     return { kind: 'applied', historyLength: length, state }
   })
-  const next = { state, recentCommands: current.recentCommands + applied.join(''), archivedChunks: current.archivedChunks, idempotency: keepNewest(records), recentWrites: current.recentWrites }
+  const { rev: _committed, ...unchanged } = current
+  const next = { ...unchanged, state, recentCommands: current.recentCommands + applied.join(''), idempotency: keepNewest(records) }
   return { steps, next, applied }
 }
 
-/** The batcher's flush for a store on `backend`; it settles every request and never throws. */
-export function createCommandFlush (backend: DocumentBackend, retry: Retry): (id: string, batch: CommandPending[]) => Promise<void> {
+/**
+ * The batcher's flush for a store on `backend`; it settles every request and never throws.
+ * `read` is the store's read (a conflicted zergling comes back merged).
+ */
+export function createCommandFlush (backend: DocumentBackend, retry: Retry, read: (id: string) => Promise<ZerglingRecord>): (id: string, batch: CommandPending[]) => Promise<void> {
   async function settle (id: string, step: Step, request: CommandRequest, next: Omit<ZerglingRecord, 'rev'>, rev: string): Promise<Outcome<StoredZergling>> {
     switch (step.kind) {
       case 'applied':
@@ -72,11 +73,12 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry): (id
     const attempts = new Map<string, { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, generation: number }>()
     try {
       const { steps, next, rev } = await retry(async () => {
-        const current = await readZergling(backend, id)
-        const landed = current.recentWrites.find((token) => attempts.has(token))
+        const current = await read(id)
+        const landed = findWrite(current, (token) => attempts.has(token))
         if (landed !== undefined) {
-          const attempt = attempts.get(landed)!
-          return { ...attempt, rev: await revisionOf(backend, id, attempt.generation, current.rev) }
+          // Stored after all; on a branch since merged in, its answer is the one it had there.
+          const attempt = attempts.get(landed.token)!
+          return { ...attempt, rev: landed.absorbed ? current.rev : await revisionOf(backend, id, attempt.generation, current.rev) }
         }
         const { steps, next, applied } = plan(current, batch)
         if (applied.length === 0) return { steps, next, rev: current.rev }
@@ -84,7 +86,7 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry): (id
         next.archivedChunks += archived
         next.recentCommands = next.recentCommands.slice(archived * HISTORY_CHUNK_SIZE)
         const token = writeToken()
-        next.recentWrites = [...current.recentWrites, token].slice(-WRITE_TOKENS_KEPT)
+        next.recentWrites = [...current.recentWrites, writeMark(token, historyLength(next))].slice(-WRITE_MARKS_KEPT)
         const generation = revisionGeneration(current.rev) + 1
         attempts.set(token, { steps, next, generation })
         try {

@@ -11,22 +11,37 @@ export interface AllDocsRange {
   /** Inclusive; absent = to the end. */
   endkey?: string
   limit: number
+  /** Each doc with `_conflicts` (its losing live leaves), as a GET with `conflicts=true`. */
+  conflicts?: boolean
+}
+
+export interface GetOptions {
+  /** With `_revisions`: the revision's path, newest first. */
+  revs?: boolean
+  /** With `_conflicts`, the losing live leaves (CouchDB shows one winner and hides them). */
+  conflicts?: boolean
+  /**
+   * That revision instead of the winner: a losing leaf, or an earlier revision (CouchDB keeps
+   * their bodies until compaction, then answers the revision with an empty body).
+   */
+  rev?: string
+  /** Allows a longer wait: used to learn whether a write whose answer was lost was stored. */
+  patient?: boolean
 }
 
 /** Raw document access with CouchDB semantics; every failure is already a StoreError. */
 export interface DocumentBackend {
   readonly kind: ZerglingStore['kind']
+  /** The document, or StoreError `not_found` (unknown, or deleted unless a `rev` is asked for). */
+  getDocument (id: string, options?: GetOptions): Promise<unknown>
   /**
-   * The document (with `_revisions` when `revs`), or StoreError `not_found` (unknown or deleted).
-   * `patient` allows a longer wait: it is used to learn whether a write whose answer was lost
-   * was stored.
+   * Creates (no `_rev`) or updates (`_rev`, which may be a losing leaf; `_deleted: true` writes a
+   * tombstone with the body given); StoreError `conflict` on a 409. Returns the new rev.
    */
-  getDocument (id: string, options?: { revs?: boolean, patient?: boolean }): Promise<unknown>
-  /** Creates (no `_rev`) or updates (`_rev`); StoreError `conflict` on a 409. Returns the new rev. */
   putDocument (doc: { _id: string, _rev?: string }): Promise<string>
   /** Writes the tombstone; StoreError `conflict` when `rev` is no longer current. */
   deleteDocument (id: string, rev: string): Promise<void>
-  /** `_all_docs?include_docs=true` over a key range. */
+  /** `_all_docs?include_docs=true` over a key range; only rows whose winner is not deleted. */
   allDocs (range: AllDocsRange): Promise<AllDocsRow[]>
   check (): Promise<BrainStatus>
   close (): Promise<void>

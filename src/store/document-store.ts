@@ -1,17 +1,19 @@
 // The behaviour both stores share, written once over a DocumentBackend (document-backend.ts):
-// spawn, read, list, command (group commit, command-flush.ts) and remove. An adapter (CouchDB
-// through nano, embedded PouchDB) only moves documents and translates its errors into
-// StoreError kinds.
+// spawn, read, list, command (group commit, command-flush.ts) and remove; every read merges a
+// conflicted zergling first (conflict-merge.ts). An adapter (CouchDB through nano, embedded
+// PouchDB) only moves documents and translates its errors into StoreError kinds.
 import { randomUUID } from 'node:crypto'
 import { isZerglingId } from '../domain/zergling-id.js'
 import { createBatcher } from './command-batcher.js'
 import { createCommandFlush } from './command-flush.js'
 import type { DocumentBackend } from './document-backend.js'
-import { deleteChunks } from './history-archive.js'
+import { cutBefore, deleteChunks } from './history-archive.js'
 import { readHistory } from './history-reader.js'
 import { zerglingIdForKey } from './idempotency.js'
 import { listPage } from './list-page.js'
-import { confirmGone, confirmSpawn, isAmbiguous, revisionOf, writeToken } from './lost-answer.js'
+import type { MergeHooks } from './conflict-merge.js'
+import { confirmGone, confirmSpawn, findWrite, isAmbiguous, revisionOf, spawnGeneration, writeMark, writeToken } from './lost-answer.js'
+import { revisionGeneration } from './revisions.js'
 import { DEFAULT_RETRY_POLICY, retryOnConflict, type RetryHooks, type RetryPolicy } from './retry-on-conflict.js'
 import { isStoreError, StoreError } from './store-error.js'
 import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
@@ -21,16 +23,22 @@ import type { CommandRequest, Outcome, StoredZergling, ZerglingStore } from './z
 export interface DocumentStoreOptions {
   retry?: RetryPolicy
   retryHooks?: RetryHooks
+  /** Told about every merge of a conflicted zergling. */
+  mergeHooks?: MergeHooks
+  /** Tests wrap the adapter's backend to script faults (a crash between two writes of a delete). */
+  wrapBackend?: (backend: DocumentBackend) => DocumentBackend
 }
 
 /** A batch carries at most this many commands, so a main document's tail stays small. */
 const BATCH_COMMANDS = 1000
 
-export function createDocumentStore (backend: DocumentBackend, options: DocumentStoreOptions = {}): ZerglingStore {
+export function createDocumentStore (adapter: DocumentBackend, options: DocumentStoreOptions = {}): ZerglingStore {
+  const backend = options.wrapBackend?.(adapter) ?? adapter
   const policy = options.retry ?? DEFAULT_RETRY_POLICY
   const retry = async <T>(attempt: () => Promise<T>): Promise<T> => await retryOnConflict(attempt, policy, options.retryHooks)
+  const read = async (id: string): Promise<ZerglingRecord> => await readZergling(backend, id, options.mergeHooks)
 
-  const batcher = createBatcher<CommandRequest, Outcome<StoredZergling>>(createCommandFlush(backend, retry), (waiting) => {
+  const batcher = createBatcher<CommandRequest, Outcome<StoredZergling>>(createCommandFlush(backend, retry, read), (waiting) => {
     let count = 0
     let commands = 0
     while (count < waiting.length && commands + waiting[count]!.request.commands.length <= BATCH_COMMANDS) {
@@ -46,16 +54,16 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
     async spawn ({ idempotencyKey } = {}) {
       const id = idempotencyKey === undefined ? randomUUID() : zerglingIdForKey(idempotencyKey)
       const token = writeToken()
-      const record = { state: { id, location: { x: 0, y: 0 }, facing: 'N' as const }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites: [token] }
+      const record = { state: { id, location: { x: 0, y: 0 }, facing: 'N' as const }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites: [writeMark(token, 0)], absorbed: [] }
       const spawned = (rev: string, replayed: boolean): Outcome<StoredZergling> => ({ result: { ...record.state, rev, historyLength: 0 }, replayed })
-      return await retry(async () => {
+      const outcome = await retry(async () => {
         try {
           return spawned(await backend.putDocument(toDocument(record)), false)
         } catch (error) {
           if (isAmbiguous(error)) {
             // The answer was lost: our token in the document means the spawn was stored.
             const stored = await confirmSpawn(backend, id)
-            if (stored.recentWrites.includes(token)) return spawned(stored.rev, false)
+            if (findWrite(stored, (candidate) => candidate === token) !== undefined) return spawned(stored.rev, false)
           } else if (!isStoreError(error, 'conflict')) {
             throw error
           }
@@ -63,22 +71,28 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
             // Ids are fresh UUIDs, so this is a bug guard, not a race to retry.
             throw new StoreError('unavailable', 'A zergling with this id already exists; nothing was stored.')
           }
-          return spawned(await revisionOf(backend, id, 1, (await readZergling(backend, id)).rev), true)
+          const existing = await read(id)
+          return spawned(await revisionOf(backend, id, spawnGeneration(existing), existing.rev), true)
         }
       })
+      const born = revisionGeneration(outcome.result.rev)
+      // A new life on an earlier one's tombstone (same key, same id): what a crash kept that
+      // life's delete from removing goes now. Its chunk ids never collide with this life's.
+      if (!outcome.replayed && born > 1) await deleteChunks(backend, id, cutBefore(born))
+      return outcome
     },
 
     async get (id, history) {
-      const record = await readZergling(backend, id)
+      const record = await retry(async () => await read(id))
       return await viewZergling(backend, record, record.rev, historyLength(record), record.state, history)
     },
 
     async list (listOptions) {
-      return await listPage(backend, listOptions)
+      return await listPage(backend, listOptions, async (id) => await retry(async () => await read(id)))
     },
 
     async history (id, { offset, limit }) {
-      const record = await readZergling(backend, id)
+      const record = await retry(async () => await read(id))
       const total = historyLength(record)
       return { commands: await readHistory(backend, record, Math.min(offset, total), Math.min(offset + limit, total)), total }
     },
@@ -91,11 +105,11 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
 
     async remove (id, history) {
       // Set once a delete's answer was lost: a later `not_found` then means it was stored.
-      let unconfirmed: { zergling: StoredZergling, chunks: number } | undefined
+      let unconfirmed: { zergling: StoredZergling, rev: string } | undefined
       const last = await retry(async () => {
         let record: ZerglingRecord
         try {
-          record = await readZergling(backend, id)
+          record = await read(id)
         } catch (error) {
           if (unconfirmed !== undefined && isStoreError(error, 'not_found')) return unconfirmed
           throw error
@@ -105,13 +119,14 @@ export function createDocumentStore (backend: DocumentBackend, options: Document
           await backend.deleteDocument(id, record.rev)
         } catch (error) {
           if (!isAmbiguous(error)) throw error
-          unconfirmed = { zergling, chunks: record.archivedChunks }
+          unconfirmed = { zergling, rev: record.rev }
           await confirmGone(backend, id)
           return unconfirmed
         }
-        return { zergling, chunks: record.archivedChunks }
+        return { zergling, rev: record.rev }
       })
-      await deleteChunks(backend, id, last.chunks)
+      // Every chunk of this life was cut from a revision up to the deleted one; a later life's are newer.
+      await deleteChunks(backend, id, cutBefore(revisionGeneration(last.rev) + 1))
       return last.zergling
     },
 

@@ -1,8 +1,12 @@
-// Writing and deleting a zergling's history chunks: every full HISTORY_CHUNK_SIZE commands of
-// its committed history move from the main document to an immutable chunk document.
+// Writing and deleting a zergling's history chunks (history-chunks.ts): every full
+// HISTORY_CHUNK_SIZE commands of its committed history move from the main document to an
+// immutable chunk document, cut from the committed revision.
 import type { DocumentBackend } from './document-backend.js'
+import { historyChunkId, isHistoryChunk, type ChunkVariant } from './history-chunks.js'
+import { readChunkVariants } from './history-reader.js'
+import { revisionGeneration } from './revisions.js'
 import { isStoreError, StoreError } from './store-error.js'
-import { HISTORY_CHUNK_SIZE, historyChunkId, isHistoryChunk, type ZerglingRecord } from './zergling-document.js'
+import { HISTORY_CHUNK_SIZE, type ZerglingRecord } from './zergling-document.js'
 
 /** Writes the chunks that the committed tail has filled; a racing writer writes the same ones. */
 export async function archiveFullChunks (backend: DocumentBackend, record: ZerglingRecord): Promise<number> {
@@ -10,7 +14,7 @@ export async function archiveFullChunks (backend: DocumentBackend, record: Zergl
   for (let i = 0; i < full; i++) {
     const index = record.archivedChunks + i
     const commands = record.recentCommands.slice(i * HISTORY_CHUNK_SIZE, (i + 1) * HISTORY_CHUNK_SIZE)
-    const chunk = { _id: historyChunkId(record.state.id, index), zergling: record.state.id, index, commands }
+    const chunk = { _id: historyChunkId(record.state.id, index, record.rev), zergling: record.state.id, index, commands }
     try {
       await backend.putDocument(chunk)
     } catch (error) {
@@ -25,14 +29,21 @@ export async function archiveFullChunks (backend: DocumentBackend, record: Zergl
   return full
 }
 
-/** Best effort: the zergling is already gone; a chunk left behind is never read or listed. */
-export async function deleteChunks (backend: DocumentBackend, id: string, count: number): Promise<void> {
-  if (count === 0) return
+/**
+ * Best effort, and safe to repeat (a later remove or keyed spawn of the id picks up what a crash
+ * left): deletes the chunks of `id` that `doomed` picks. A chunk left behind is never read or
+ * listed, and no later life of the id can collide with it.
+ */
+export async function deleteChunks (backend: DocumentBackend, id: string, doomed: (chunk: ChunkVariant) => boolean, first?: number): Promise<void> {
   try {
-    const rows = await backend.allDocs({ startkey: historyChunkId(id, 0), endkey: historyChunkId(id, count - 1), limit: count })
-    for (const row of rows) {
-      const rev = (row.doc as { _rev?: string } | undefined)?._rev
-      if (rev !== undefined) await backend.deleteDocument(row.id, rev)
+    for (const chunk of await readChunkVariants(backend, id, first)) {
+      if (!doomed(chunk)) continue
+      await backend.deleteDocument(chunk.id, chunk.rev).catch((error: unknown) => { if (!isStoreError(error, 'conflict') && !isStoreError(error, 'not_found')) throw error })
     }
   } catch {}
+}
+
+/** Chunks of lives of the id before the one that began at `generation` (and old-format ids). */
+export function cutBefore (generation: number): (chunk: ChunkVariant) => boolean {
+  return (chunk) => chunk.cutFrom === undefined || revisionGeneration(chunk.cutFrom) < generation
 }

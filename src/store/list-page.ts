@@ -1,7 +1,8 @@
 // One page of `GET /zerglings/`, in id order over `_all_docs`; the cursor is list-cursor.ts's.
 import type { DocumentBackend } from './document-backend.js'
 import { decodeCursor, encodeCursor } from './list-cursor.js'
-import { fromDocument, historyLength, isZerglingDocument } from './zergling-document.js'
+import { conflictsOf } from './revisions.js'
+import { fromDocument, historyLength, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
 import type { ListOptions, StoredZergling, ZerglingPage } from './zergling-store.js'
 
 /** UUIDs start with 0-9 or a-f: listing stops before the `history:` chunks. */
@@ -11,22 +12,22 @@ const LAST_ZERGLING_KEY = 'g'
  * One page in id order. Rows that are not zerglings (`_design/*` sorts between digits and
  * letters in CouchDB's order; any non-UUID id) are skipped, and when that leaves the page short
  * the next batch is fetched from where this one ended: memory stays at one batch whatever the
- * database holds.
+ * database holds. A conflicted zergling (`conflicts=true`) is shown as `resolve` merges it.
  */
-export async function listPage (backend: DocumentBackend, { limit, cursor }: ListOptions): Promise<ZerglingPage> {
+export async function listPage (backend: DocumentBackend, { limit, cursor }: ListOptions, resolve: (id: string) => Promise<ZerglingRecord>): Promise<ZerglingPage> {
   // Rows come from `after` on, inclusive (`startkey`); it is dropped if it is still there.
   let after = cursor === undefined ? undefined : decodeCursor(cursor)
   const zerglings: StoredZergling[] = []
   for (;;) {
     // What is missing, one more to see whether a next page exists, one for `after` itself.
     const want = limit - zerglings.length + 1 + (after === undefined ? 0 : 1)
-    const rows = await backend.allDocs({ startkey: after, endkey: LAST_ZERGLING_KEY, limit: want })
+    const rows = await backend.allDocs({ startkey: after, endkey: LAST_ZERGLING_KEY, limit: want, conflicts: true })
     for (const row of rows) {
       if (row.id === after || !isZerglingDocument(row.doc)) continue
       if (zerglings.length === limit) {
         return { zerglings, next: encodeCursor(zerglings[limit - 1]!.id) }
       }
-      const record = fromDocument(row.doc)
+      const record = conflictsOf(row.doc).length === 0 ? fromDocument(row.doc) : await resolve(row.id)
       zerglings.push({ ...record.state, rev: record.rev, historyLength: historyLength(record) })
     }
     if (rows.length < want) return { zerglings }

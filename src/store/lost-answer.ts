@@ -10,8 +10,39 @@ import { revisionFrom, revisionGeneration } from './revisions.js'
 import { isStoreError, StoreError } from './store-error.js'
 import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
 
+/**
+ * How many write marks a document keeps: the attempts of one batch, and enough of the recent past
+ * for two branches of a conflict to still share one (the newest shared one is where they forked).
+ */
+export const WRITE_MARKS_KEPT = 16
+
 export function writeToken (): string {
   return randomBytes(9).toString('base64url')
+}
+
+/** What a write leaves in `recentWrites`: its token and the history's length right after it. */
+export function writeMark (token: string, historyLength: number): string {
+  return `${token}:${historyLength}`
+}
+
+/** A mark's token and length; documents written before marks had lengths hold plain tokens. */
+export function parseWriteMark (mark: string): { token: string, length?: number } {
+  const colon = mark.indexOf(':')
+  if (colon === -1) return { token: mark }
+  const length = Number(mark.slice(colon + 1))
+  return { token: mark.slice(0, colon), length: Number.isSafeInteger(length) && length >= 0 ? length : undefined }
+}
+
+/**
+ * Where a write with one of these tokens is: on the document's own line of revisions, on a
+ * losing branch that a merge absorbed (it was stored: its commands are in the history), or not
+ * (yet) in this document.
+ */
+export function findWrite (record: Pick<ZerglingRecord, 'recentWrites' | 'absorbed'>, isOurs: (token: string) => boolean): { token: string, absorbed: boolean } | undefined {
+  const own = record.recentWrites.map((mark) => parseWriteMark(mark).token).find(isOurs)
+  if (own !== undefined) return { token: own, absorbed: false }
+  const absorbed = record.absorbed.find(isOurs)
+  return absorbed === undefined ? undefined : { token: absorbed, absorbed: true }
 }
 
 /** The request may have reached CouchDB and taken effect without its answer coming back. */
@@ -26,20 +57,23 @@ export function unknownOutcome (error: unknown): unknown {
 }
 
 /**
- * After a write whose answer was lost: a patient read decides. Stored → its revision. Not
- * stored → a `conflict`, so the write loop re-reads and tries again (a late arrival of the lost
- * write then fails on the stale revision, and its token is recognised if it won). CouchDB
- * still unreachable → `outcome_unknown`.
+ * After a write whose answer was lost: a patient read decides. Stored → its revision (or, when
+ * its branch was merged into another, the merged one's). Not stored → a `conflict`, so the write
+ * loop re-reads and tries again (a late arrival of the lost write then fails on the stale
+ * revision, and its token is recognised if it won). A conflicted document is `conflict` too: the
+ * write may sit on a losing leaf, and the loop's next read merges it first. CouchDB still
+ * unreachable → `outcome_unknown`.
  */
 export async function confirmWrite (backend: DocumentBackend, id: string, token: string, generation: number): Promise<string> {
   let doc: unknown
   try {
-    doc = await backend.getDocument(id, { revs: true, patient: true })
+    doc = await backend.getDocument(id, { revs: true, conflicts: true, patient: true })
   } catch (error) {
     throw unknownOutcome(error)
   }
-  if (isZerglingDocument(doc) && fromDocument(doc).recentWrites.includes(token)) return revisionFrom(doc, generation)
-  throw new StoreError('conflict', 'The write was not stored.')
+  const found = isZerglingDocument(doc) ? findWrite(fromDocument(doc), (candidate) => candidate === token) : undefined
+  if (found !== undefined) return found.absorbed ? (doc as { _rev: string })._rev : revisionFrom(doc, generation)
+  throw new StoreError('conflict', 'The write was not stored, or not on the winning revision.')
 }
 
 /** After a spawn whose answer was lost: the stored document, or `conflict` to try again. */
@@ -47,7 +81,8 @@ export async function confirmSpawn (backend: DocumentBackend, id: string): Promi
   try {
     const doc = await backend.getDocument(id, { revs: true, patient: true })
     if (!isZerglingDocument(doc)) throw new StoreError('conflict', 'The spawn was not stored.')
-    return { ...fromDocument(doc), rev: revisionFrom(doc, 1) }
+    const record = fromDocument(doc)
+    return { ...record, rev: revisionFrom(doc, spawnGeneration(record)) }
   } catch (error) {
     if (isStoreError(error, 'not_found')) throw new StoreError('conflict', 'The spawn was not stored.')
     throw unknownOutcome(error)
@@ -63,6 +98,17 @@ export async function confirmGone (backend: DocumentBackend, id: string): Promis
     throw unknownOutcome(error)
   }
   throw new StoreError('conflict', 'The delete was not stored.')
+}
+
+/**
+ * The generation of this life's spawn: each write on the document's line leaves one mark, and
+ * the spawn's is the one at length 0 (a respawned id's life starts on the old one's tombstone,
+ * past generation 1). Generation 1 when the spawn's mark is no longer kept.
+ */
+export function spawnGeneration (record: Pick<ZerglingRecord, 'recentWrites' | 'rev'>): number {
+  const marks = record.recentWrites
+  const spawn = marks.findIndex((mark) => parseWriteMark(mark).length === 0)
+  return spawn === -1 ? 1 : revisionGeneration(record.rev) - (marks.length - 1 - spawn)
 }
 
 /** The full revision of generation `generation` of a document whose latest revision is `latest`. */

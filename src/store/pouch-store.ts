@@ -7,6 +7,7 @@ import PouchDB from 'pouchdb'
 import { openDocumentCache } from './document-cache.js'
 import type { DocumentBackend } from './document-backend.js'
 import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
+import { conflictsOf } from './revisions.js'
 import { StoreError } from './store-error.js'
 import type { ZerglingStore } from './zergling-store.js'
 
@@ -25,11 +26,14 @@ export async function createPouchStore ({ dataDir, database, ...options }: Pouch
 
   const backend: DocumentBackend = {
     kind: 'embedded',
-    getDocument: async (id, { revs = false } = {}) => {
-      const cached = revs ? undefined : cache.get(id)
+    // The cache holds winners as read or written, `_conflicts` included: this process's own
+    // writes never make a conflict (only a replication into the directory could).
+    getDocument: async (id, { revs = false, conflicts = false, rev } = {}) => {
+      const exact = revs || rev !== undefined
+      const cached = exact ? undefined : cache.get(id)
       if (cached !== undefined) return cached
-      const doc = await translate(db.get(id, { revs }), 'read')
-      if (!revs) cache.put(id, doc)
+      const doc = await translate(db.get(id, { revs, conflicts, ...(rev === undefined ? {} : { rev }) }), 'read')
+      if (!exact) cache.put(id, doc)
       return doc
     },
     putDocument: async (doc) => {
@@ -40,16 +44,20 @@ export async function createPouchStore ({ dataDir, database, ...options }: Pouch
         cache.forget(doc._id)
         throw error
       }
-      cache.put(doc._id, { ...doc, _rev: rev })
+      // A write on a conflicted document (a merge) or a tombstone on a losing leaf leaves
+      // leaves this cache cannot see: the next read asks PouchDB.
+      const conflicted = conflictsOf(cache.get(doc._id)).length > 0
+      if (conflicted || (doc as { _deleted?: boolean })._deleted === true) cache.forget(doc._id)
+      else cache.put(doc._id, { ...doc, _rev: rev })
       return rev
     },
     deleteDocument: async (id, rev) => {
       cache.forget(id)
       await translate(db.remove(id, rev), 'delete')
     },
-    allDocs: async ({ startkey, endkey, limit }) => {
+    allDocs: async ({ startkey, endkey, limit, conflicts = false }) => {
       const range = { ...(startkey === undefined ? {} : { startkey }), ...(endkey === undefined ? {} : { endkey }) }
-      const result = await translate(db.allDocs({ include_docs: true, limit, ...range }), 'list')
+      const result = await translate(db.allDocs({ include_docs: true, conflicts, limit, ...range }), 'list')
       return result.rows.map((row) => ({ id: row.id, doc: row.doc }))
     },
     check: async () => open

@@ -15,3 +15,17 @@ export function revisionFrom (doc: unknown, generation: number): string {
   // CouchDB keeps the last `_revs_limit` (1000) revision ids; older ones fall back to the latest.
   return hash === undefined ? rev ?? '' : `${generation}-${hash}`
 }
+
+/** The revisions on a document's path, newest first (`revs=true`); empty without `_revisions`. */
+export function ancestry (doc: unknown): string[] {
+  const revisions = (doc as { _revisions?: { start: number, ids: string[] } } | undefined)?._revisions
+  return revisions === undefined ? [] : revisions.ids.map((hash, i) => `${revisions.start - i}-${hash}`)
+}
+
+/** The losing live leaves CouchDB listed (`conflicts=true`), oldest generation first. */
+export function conflictsOf (doc: unknown): string[] {
+  const conflicts = (doc as { _conflicts?: unknown } | undefined)?._conflicts
+  if (!Array.isArray(conflicts)) return []
+  return conflicts.filter((rev): rev is string => typeof rev === 'string')
+    .sort((a, b) => revisionGeneration(a) - revisionGeneration(b) || (a < b ? -1 : a > b ? 1 : 0))
+}

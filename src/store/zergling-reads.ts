@@ -1,22 +1,27 @@
-// Reading a zergling: its main document as a record, and the answer a caller gets (its state,
-// revision, history length and the part of the history it asked for).
+// Reading a zergling: its main document as a record — a conflicted one merged first
+// (conflict-merge.ts), which costs nothing more when there is no conflict: `conflicts=true` is
+// a query flag — and the answer a caller gets (its state, revision, history length and the part
+// of the history it asked for).
 import { isZerglingId } from '../domain/zergling-id.js'
+import { mergeConflicts, type MergeHooks } from './conflict-merge.js'
 import type { DocumentBackend } from './document-backend.js'
 import { readHistory } from './history-reader.js'
+import { conflictsOf } from './revisions.js'
 import { StoreError } from './store-error.js'
 import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
 import type { HistoryView, StoredZergling } from './zergling-store.js'
 
 /**
- * The zergling's main document, or StoreError `not_found`. An id that is not a zergling id
+ * The zergling's main document, merged when conflicted, or StoreError `not_found`. An id that is not a zergling id
  * (`_local/x`, `_design/x`, a chunk's `history:…`) is `not_found` before CouchDB is asked, so
  * the answer never depends on what CouchDB makes of it as a path (3.4 answers some with a 5xx).
  */
-export async function readZergling (backend: DocumentBackend, id: string): Promise<ZerglingRecord> {
+export async function readZergling (backend: DocumentBackend, id: string, hooks?: MergeHooks): Promise<ZerglingRecord> {
   if (!isZerglingId(id)) throw notFound()
-  const doc = await backend.getDocument(id)
+  const doc = await backend.getDocument(id, { conflicts: true })
   if (!isZerglingDocument(doc)) throw notFound()
-  return fromDocument(doc)
+  // A merge whose write loses a revision race throws `conflict`: callers read inside a retry.
+  return conflictsOf(doc).length === 0 ? fromDocument(doc) : await mergeConflicts(backend, doc, hooks)
 }
 
 /** The answer for `state` at history length `length`, with the history asked for. */
@@ -26,7 +31,7 @@ export async function viewZergling (
   const zergling: StoredZergling = { ...state, rev, historyLength: length }
   if (history === 'none') return zergling
   const from = history === 'all' ? 0 : Math.max(0, length - history.last)
-  zergling.commandHistory = await readHistory(backend, record, from, length)
+  zergling.commandHistory = await readHistory(backend, { ...record, rev }, from, length)
   return zergling
 }
 

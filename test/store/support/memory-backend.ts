@@ -4,14 +4,14 @@
 // imports as replication writes them. `intercept` scripts faults around any call; `calls` counts.
 // https://docs.couchdb.org/en/stable/replication/conflicts.html
 import { randomBytes } from 'node:crypto'
-import type { AllDocsRange, AllDocsRow, DocumentBackend } from '../../../src/store/document-backend.js'
+import type { AllDocsRange, AllDocsRow, DocumentBackend, GetOptions } from '../../../src/store/document-backend.js'
 import { revisionGeneration } from '../../../src/store/revisions.js'
 import { StoreError } from '../../../src/store/store-error.js'
 
 type Body = Record<string, unknown>
 interface Revision { rev: string, parent: string | undefined, body: Body | undefined, deleted: boolean }
 
-export interface Call { op: 'get' | 'put' | 'delete' | 'allDocs', id?: string, doc?: Body, options?: Record<string, unknown> }
+export interface Call { op: 'get' | 'put' | 'delete' | 'allDocs', id?: string, doc?: Body, options?: GetOptions & Partial<AllDocsRange> & { rev?: string } }
 
 export interface MemoryBackend extends DocumentBackend {
   calls: Call[]
@@ -86,7 +86,7 @@ export function createMemoryBackend (): MemoryBackend {
       if (!leavesOf(id).some((leaf) => leaf.rev === rev)) throw conflict()
       return add(id, rev, doc)
     },
-    allDocs: async ({ startkey, endkey, limit }: AllDocsRange & { conflicts?: boolean }, conflicts: boolean): Promise<AllDocsRow[]> => {
+    allDocs: async ({ startkey, endkey, limit, conflicts }: AllDocsRange): Promise<AllDocsRow[]> => {
       const ids = [...trees.keys()].filter((id) => (startkey === undefined || id >= startkey) && (endkey === undefined || id <= endkey)).sort()
       const rows: AllDocsRow[] = []
       for (const id of ids) {
@@ -112,8 +112,7 @@ export function createMemoryBackend (): MemoryBackend {
       await run({ op: 'delete', id, options: { rev } }, async () => await operations.put({ _id: id, _rev: rev, _deleted: true }))
     },
     async allDocs (range) {
-      const conflicts = (range as { conflicts?: boolean }).conflicts === true
-      return await run({ op: 'allDocs', options: { ...range } }, async () => structuredClone(await operations.allDocs(range, conflicts))) as AllDocsRow[]
+      return await run({ op: 'allDocs', options: { ...range } }, async () => structuredClone(await operations.allDocs(range))) as AllDocsRow[]
     },
     check: async () => ({ ok: true }),
     close: async () => {},
