@@ -7,7 +7,8 @@
 // the result is written on the winner's revision (a 409: someone moved it or merged first, the
 // caller re-reads), then each loser gets a tombstone marked `mergedInto`. A crash in between, or
 // two replicas merging at once, cannot append a loser twice: its tokens are in `absorbed`, so a
-// second look only deletes it.
+// second look only deletes it. The merge only ever adds: its cost is a read of each loser (and
+// its history after the fork) and two writes, paid once, by whichever read meets the conflict.
 import type { DocumentBackend } from './document-backend.js'
 import { findFork, pathReader, type ForkSource, type PathReader } from './fork-point.js'
 import { deleteChunks } from './history-archive.js'
@@ -52,8 +53,11 @@ export async function mergeConflicts (backend: DocumentBackend, doc: Record<stri
   const merged = base.changed ? await writeMerged(backend, base) : { ...base.record, rev: winner.rev }
   const { rev } = merged
   for (const loser of losers) {
-    // Best effort: a loser left standing is seen again, found absorbed, and only deleted then.
-    await backend.putDocument({ _id: id, _rev: loser, _deleted: true, mergedInto: rev } as { _id: string }).catch(() => {})
+    // A 409: another merger deleted it first. Any other failure stops here, so that no caller
+    // (a remove above all: the loser would become the winner) goes on while a loser stands; the
+    // next read finds it absorbed and only deletes it.
+    await backend.putDocument({ _id: id, _rev: loser, _deleted: true, mergedInto: rev } as { _id: string })
+      .catch((error: unknown) => { if (!isStoreError(error, 'conflict') && !isStoreError(error, 'not_found')) throw error })
   }
   await deleteLoserChunks(backend, id, winner.rev, cut, paths)
   hooks.onMerge?.({ id, forks, written: base.changed })

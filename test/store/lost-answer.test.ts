@@ -8,8 +8,8 @@ import { isStoreError, StoreError } from '../../src/store/store-error.js'
 import { toDocument } from '../../src/store/zergling-document.js'
 import { createMemoryBackend, type MemoryBackend } from './support/memory-backend.js'
 
-function zergling (id: string, recentWrites: string[]): ReturnType<typeof toDocument> {
-  return toDocument({ state: { id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites, absorbed: [] })
+function zergling (id: string, recentWrites: string[], absorbed: string[] = []): ReturnType<typeof toDocument> {
+  return toDocument({ state: { id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites, absorbed })
 }
 
 /** A backend holding one zergling written `writes` times, the last write carrying `token`. */
@@ -33,6 +33,13 @@ describe('the lost-answer protocol', () => {
     await backend.putDocument({ ...zergling(id, [token, 'later']), _rev: revs[2] })
     assert.equal(await confirmWrite(backend, id, token, 3), revs[2], 'found through _revisions')
     assert.ok(backend.calls.every((call) => call.op !== 'get' || call.options?.patient === true), 'the reads are patient')
+  })
+
+  it('when the write landed on a branch that a merge absorbed, then confirmWrite finds it stored and gives the merged revision', async () => {
+    const token = writeToken()
+    const { backend, id, revs } = await written(2, 'x')
+    const merged = await backend.putDocument({ ...zergling(id, ['x', 'merge:3'], [token]), _rev: revs[1] })
+    assert.equal(await confirmWrite(backend, id, token, 2), merged)
   })
 
   it('when the token is not in the document, then confirmWrite says conflict, so the write loop tries again', async () => {
