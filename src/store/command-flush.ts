@@ -8,7 +8,7 @@ import type { Pending } from './command-batcher.js'
 import type { DocumentBackend } from './document-backend.js'
 import { archiveFullChunks } from './history-archive.js'
 import { commandsDigest, findRecord, keepNewest, keyDigest } from './idempotency.js'
-import { confirmWrite, findWrite, isAmbiguous, revisionOf, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
+import { confirmWrite, findWrite, isAmbiguous, lifeStart, revisionOf, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
 import { StoreError } from './store-error.js'
 import { viewZergling } from './zergling-reads.js'
@@ -44,7 +44,8 @@ export function plan (current: ZerglingRecord, batch: readonly CommandPending[])
     return { kind: 'applied', historyLength: length, state }
   })
   const { rev: _committed, ...unchanged } = current
-  const next = { ...unchanged, state, recentCommands: current.recentCommands + applied.join(''), idempotency: keepNewest(records) }
+  const born = lifeStart(current)
+  const next = { ...unchanged, state, recentCommands: current.recentCommands + applied.join(''), idempotency: keepNewest(records), ...(born === undefined ? {} : { born }) }
   return { steps, next, applied }
 }
 

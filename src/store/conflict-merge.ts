@@ -9,6 +9,7 @@
 // two replicas merging at once, cannot append a loser twice: its tokens are in `absorbed`, so a
 // second look only deletes it. The merge only ever adds: its cost is a read of each loser (and
 // its history after the fork) and two writes, paid once, by whichever read meets the conflict.
+import { rememberTombstones } from './deleted-branches.js'
 import type { DocumentBackend } from './document-backend.js'
 import { findFork, pathReader, type ForkSource, type PathReader } from './fork-point.js'
 import { deleteChunks } from './history-archive.js'
@@ -31,13 +32,16 @@ export interface MergeHooks {
   onMerge?: (report: MergeReport) => void
 }
 
-/** Merges the losing leaves of `doc` (a winner read with `conflicts=true`); the merged record. */
-export async function mergeConflicts (backend: DocumentBackend, doc: Record<string, unknown> & { _id: string, _rev: string }, hooks: MergeHooks = {}): Promise<ZerglingRecord> {
+/**
+ * Merges the losing leaves of `doc` (a winner read with `conflicts=true`); the merged record.
+ * `tombstones`: merge tombstones the read found unremembered, remembered with the merge.
+ */
+export async function mergeConflicts (backend: DocumentBackend, doc: Record<string, unknown> & { _id: string, _rev: string }, hooks: MergeHooks = {}, tombstones: readonly string[] = []): Promise<ZerglingRecord> {
   const id = doc._id
   const winner = fromDocument(doc)
   const losers = conflictsOf(doc)
   const paths = pathReader(backend, id)
-  let base = startMerge(winner)
+  let base = startMerge(winner, tombstones)
   const forks: ForkSource[] = []
   const cut: Array<{ loser: ZerglingRecord, fork: number }> = []
   for (const rev of losers) {
@@ -52,16 +56,19 @@ export async function mergeConflicts (backend: DocumentBackend, doc: Record<stri
   }
   const merged = base.changed ? await writeMerged(backend, base) : { ...base.record, rev: winner.rev }
   const { rev } = merged
+  const ours: string[] = []
   for (const loser of losers) {
     // A 409: another merger deleted it first. Any other failure stops here, so that no caller
     // (a remove above all: the loser would become the winner) goes on while a loser stands; the
     // next read finds it absorbed and only deletes it.
-    await backend.putDocument({ _id: id, _rev: loser, _deleted: true, mergedInto: rev } as { _id: string })
+    const tombstone = await backend.putDocument({ _id: id, _rev: loser, _deleted: true, mergedInto: rev } as { _id: string })
       .catch((error: unknown) => { if (!isStoreError(error, 'conflict') && !isStoreError(error, 'not_found')) throw error })
+    if (tombstone !== undefined) ours.push(tombstone)
   }
   await deleteLoserChunks(backend, id, winner.rev, cut, paths)
   hooks.onMerge?.({ id, forks, written: base.changed })
-  return merged
+  // So that no read takes them for a user's delete, or reads them to learn that they are not.
+  return ours.length === 0 ? merged : await rememberTombstones(backend, merged, ours)
 }
 
 /** The loser's commands after `fork`; a chunk gone missing means another merger got there first. */

@@ -177,11 +177,14 @@ export function translateCouchError (error: unknown, database: string, timedOutA
   return new StoreError('unavailable', `CouchDB answered ${statusCode}${what}.`)
 }
 
-/** `?revs=true&conflicts=true&rev=…`, only what is asked for. */
+/** `?revs=true&conflicts=true&deleted_conflicts=true&rev=…`, only what is asked for. */
 function documentQuery (revs: boolean, conflicts: boolean, rev: string | undefined): Record<string, unknown> | undefined {
   const qs: Record<string, unknown> = {}
   if (revs) qs.revs = true
-  if (conflicts) qs.conflicts = true
+  if (conflicts) {
+    qs.conflicts = true
+    qs.deleted_conflicts = true
+  }
   if (rev !== undefined) qs.rev = rev
   return Object.keys(qs).length === 0 ? undefined : qs
 }

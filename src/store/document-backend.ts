@@ -18,7 +18,10 @@ export interface AllDocsRange {
 export interface GetOptions {
   /** With `_revisions`: the revision's path, newest first. */
   revs?: boolean
-  /** With `_conflicts`, the losing live leaves (CouchDB shows one winner and hides them). */
+  /**
+   * With `_conflicts`, the losing live leaves (CouchDB shows one winner and hides them), and
+   * `_deleted_conflicts`, the deleted ones (CouchDB's `deleted_conflicts=true`).
+   */
   conflicts?: boolean
   /**
    * That revision instead of the winner: a losing leaf, or an earlier revision (CouchDB keeps

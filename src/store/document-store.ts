@@ -12,12 +12,12 @@ import { readHistory } from './history-reader.js'
 import { zerglingIdForKey } from './idempotency.js'
 import { listPage } from './list-page.js'
 import type { MergeHooks } from './conflict-merge.js'
-import { confirmGone, confirmSpawn, findWrite, isAmbiguous, revisionOf, spawnGeneration, writeMark, writeToken } from './lost-answer.js'
+import { confirmGone, confirmSpawn, findWrite, isAmbiguous, lifeStart, revisionOf, writeMark, writeToken } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
 import { DEFAULT_RETRY_POLICY, retryOnConflict, type RetryHooks, type RetryPolicy } from './retry-on-conflict.js'
-import { isStoreError, StoreError } from './store-error.js'
+import { isStoreError, notFound, StoreError } from './store-error.js'
 import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
-import { notFound, readZergling, viewZergling } from './zergling-reads.js'
+import { readZergling, viewZergling } from './zergling-reads.js'
 import type { CommandRequest, Outcome, StoredZergling, ZerglingStore } from './zergling-store.js'
 
 export interface DocumentStoreOptions {
@@ -54,7 +54,8 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
     async spawn ({ idempotencyKey } = {}) {
       const id = idempotencyKey === undefined ? randomUUID() : zerglingIdForKey(idempotencyKey)
       const token = writeToken()
-      const record = { state: { id, location: { x: 0, y: 0 }, facing: 'N' as const }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites: [writeMark(token, 0)], absorbed: [] }
+      // Its mark at length 0 tells later writes which generation this life began at (`born`).
+      const record = { state: { id, location: { x: 0, y: 0 }, facing: 'N' as const }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites: [writeMark(token, 0)], absorbed: [], mergeTombstones: [] }
       const spawned = (rev: string, replayed: boolean): Outcome<StoredZergling> => ({ result: { ...record.state, rev, historyLength: 0 }, replayed })
       const outcome = await retry(async () => {
         try {
@@ -72,13 +73,13 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
             throw new StoreError('unavailable', 'A zergling with this id already exists; nothing was stored.')
           }
           const existing = await read(id)
-          return spawned(await revisionOf(backend, id, spawnGeneration(existing), existing.rev), true)
+          return spawned(await revisionOf(backend, id, lifeStart(existing) ?? 1, existing.rev), true)
         }
       })
-      const born = revisionGeneration(outcome.result.rev)
+      const first = revisionGeneration(outcome.result.rev)
       // A new life on an earlier one's tombstone (same key, same id): what a crash kept that
       // life's delete from removing goes now. Its chunk ids never collide with this life's.
-      if (!outcome.replayed && born > 1) await deleteChunks(backend, id, cutBefore(born))
+      if (!outcome.replayed && first > 1) await deleteChunks(backend, id, cutBefore(first))
       return outcome
     },
 

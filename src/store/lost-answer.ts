@@ -82,7 +82,7 @@ export async function confirmSpawn (backend: DocumentBackend, id: string): Promi
     const doc = await backend.getDocument(id, { revs: true, patient: true })
     if (!isZerglingDocument(doc)) throw new StoreError('conflict', 'The spawn was not stored.')
     const record = fromDocument(doc)
-    return { ...record, rev: revisionFrom(doc, spawnGeneration(record)) }
+    return { ...record, rev: revisionFrom(doc, lifeStart(record) ?? 1) }
   } catch (error) {
     if (isStoreError(error, 'not_found')) throw new StoreError('conflict', 'The spawn was not stored.')
     throw unknownOutcome(error)
@@ -101,14 +101,17 @@ export async function confirmGone (backend: DocumentBackend, id: string): Promis
 }
 
 /**
- * The generation of this life's spawn: each write on the document's line leaves one mark, and
- * the spawn's is the one at length 0 (a respawned id's life starts on the old one's tombstone,
- * past generation 1). Generation 1 when the spawn's mark is no longer kept.
+ * The generation this life of the id began at: `born` once a write recorded it, else from the
+ * marks — each write on the document's line leaves one, and the spawn's is the first at length
+ * 0 (a respawned id's life starts on the old one's tombstone, past generation 1). Undefined when
+ * neither is there (a document from before marks had lengths). A revision no mark stands for
+ * (an edit past the store) can only make it come out later, never earlier.
  */
-export function spawnGeneration (record: Pick<ZerglingRecord, 'recentWrites' | 'rev'>): number {
+export function lifeStart (record: Pick<ZerglingRecord, 'recentWrites' | 'rev' | 'born'>): number | undefined {
+  if (record.born !== undefined) return record.born
   const marks = record.recentWrites
   const spawn = marks.findIndex((mark) => parseWriteMark(mark).length === 0)
-  return spawn === -1 ? 1 : revisionGeneration(record.rev) - (marks.length - 1 - spawn)
+  return spawn === -1 ? undefined : revisionGeneration(record.rev) - (marks.length - 1 - spawn)
 }
 
 /** The full revision of generation `generation` of a document whose latest revision is `latest`. */

@@ -5,7 +5,7 @@
 import { move } from '../domain/command.js'
 import type { Command } from '../domain/zergling.js'
 import { keepNewest } from './idempotency.js'
-import { parseWriteMark } from './lost-answer.js'
+import { lifeStart, parseWriteMark } from './lost-answer.js'
 import type { ZerglingRecord } from './zergling-document.js'
 
 /** How many tokens of absorbed branches a document keeps (16 marks from each of 4 branches). */
@@ -22,9 +22,16 @@ export interface MergeBase {
   changed: boolean
 }
 
-export function startMerge (winner: ZerglingRecord): MergeBase {
+/** `tombstones`: merge tombstones found unremembered, to be remembered by the merge's write. */
+export function startMerge (winner: ZerglingRecord, tombstones: readonly string[] = []): MergeBase {
   const { rev, ...record } = winner
-  return { record, winnerRev: rev, absorbedLeaves: [], changed: false }
+  const born = lifeStart(winner)
+  return {
+    record: { ...record, mergeTombstones: [...record.mergeTombstones, ...tombstones], ...(born === undefined ? {} : { born }) },
+    winnerRev: rev,
+    absorbedLeaves: [],
+    changed: tombstones.length > 0
+  }
 }
 
 /**

@@ -32,7 +32,13 @@ export async function createPouchStore ({ dataDir, database, ...options }: Pouch
       const exact = revs || rev !== undefined
       const cached = exact ? undefined : cache.get(id)
       if (cached !== undefined) return cached
-      const doc = await translate(db.get(id, { revs, conflicts, ...(rev === undefined ? {} : { rev }) }), 'read')
+      const doc: Record<string, unknown> & { _rev: string } = await translate(db.get(id, { revs, conflicts, ...(rev === undefined ? {} : { rev }) }), 'read')
+      if (conflicts) {
+        // PouchDB's get knows no `deleted_conflicts`: its leaves, read only on a cache miss, tell.
+        const leaves = await translate(db.get(id, { open_revs: 'all' }), 'read') as Array<{ ok?: { _rev: string, _deleted?: boolean } }>
+        const deleted = leaves.flatMap(({ ok }) => ok?._deleted === true && ok._rev !== doc._rev ? [ok._rev] : [])
+        if (deleted.length > 0) doc._deleted_conflicts = deleted
+      }
       if (!exact) cache.put(id, doc)
       return doc
     },

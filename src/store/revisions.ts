@@ -24,8 +24,16 @@ export function ancestry (doc: unknown): string[] {
 
 /** The losing live leaves CouchDB listed (`conflicts=true`), oldest generation first. */
 export function conflictsOf (doc: unknown): string[] {
-  const conflicts = (doc as { _conflicts?: unknown } | undefined)?._conflicts
-  if (!Array.isArray(conflicts)) return []
-  return conflicts.filter((rev): rev is string => typeof rev === 'string')
+  return revisionList((doc as { _conflicts?: unknown } | undefined)?._conflicts)
+}
+
+/** The deleted leaves CouchDB listed (`deleted_conflicts=true`), oldest generation first. */
+export function deletedConflictsOf (doc: unknown): string[] {
+  return revisionList((doc as { _deleted_conflicts?: unknown } | undefined)?._deleted_conflicts)
+}
+
+function revisionList (revs: unknown): string[] {
+  if (!Array.isArray(revs)) return []
+  return revs.filter((rev): rev is string => typeof rev === 'string')
     .sort((a, b) => revisionGeneration(a) - revisionGeneration(b) || (a < b ? -1 : a > b ? 1 : 0))
 }

@@ -4,13 +4,15 @@
 //
 //   main:  {_id: <uuid>, location: {x, y}, facing, archivedChunks: k, recentCommands: "LMM…",
 //           idempotency: [...], recentWrites: ["<token>:<history length>", …],
-//           absorbed: ["<token>", …]}
+//           absorbed: ["<token>", …], mergeTombstones: ["<rev>", …], born: <generation>}
 //   chunk: {_id: "history:<uuid>:00000003:<rev cut from>", zergling: <uuid>, index: 3, commands: "MMLR…"}
 //
 // `recentWrites` holds the tokens of the last writes on this document's own line of revisions
 // (the lost-answer protocol, and where two branches of a conflict forked: conflict-merge.ts);
 // `absorbed` the tokens of losing branches merged into it, so that none is merged twice. A
-// losing branch's tombstone carries `mergedInto: <rev>`.
+// losing branch's tombstone carries `mergedInto: <rev>` and is listed in `mergeTombstones`, so
+// that it is never taken for a user's delete (deleted-branches.ts); `born` is the generation
+// this life of the id began at, older tombstones belong to an earlier life.
 // Chunk ids sort after every UUID in `_all_docs` ('h' > 'f'), so listing never walks them.
 // Documents written by the original service (`commandHistory: [...]`, no chunks) still read, as
 // do plain tokens without a length and chunk ids without `:<rev>`.
@@ -45,6 +47,10 @@ export interface ZerglingDocument {
   recentWrites?: string[]
   /** Tokens of the losing branches merged into this document. */
   absorbed?: string[]
+  /** The tombstones this store wrote on merged branches: deleted leaves that are no user's delete. */
+  mergeTombstones?: string[]
+  /** The generation of this life's first revision (a keyed id respawned after a delete starts later). */
+  born?: number
 }
 
 /** A main document as the store works with it. */
@@ -56,6 +62,8 @@ export interface ZerglingRecord {
   idempotency: IdempotencyRecord[]
   recentWrites: string[]
   absorbed: string[]
+  mergeTombstones: string[]
+  born?: number
 }
 
 export function historyLength (record: Pick<ZerglingRecord, 'recentCommands' | 'archivedChunks'>): number {
@@ -74,6 +82,8 @@ export function toDocument (record: Omit<ZerglingRecord, 'rev'>, rev?: string): 
   if (record.idempotency.length > 0) doc.idempotency = record.idempotency
   if (record.recentWrites.length > 0) doc.recentWrites = record.recentWrites
   if (record.absorbed.length > 0) doc.absorbed = record.absorbed
+  if (record.mergeTombstones.length > 0) doc.mergeTombstones = record.mergeTombstones
+  if (record.born !== undefined) doc.born = record.born
   if (rev !== undefined) doc._rev = rev
   return doc
 }
@@ -109,7 +119,9 @@ export function fromDocument (doc: Record<string, unknown> & { _id: string, _rev
     archivedChunks: typeof doc.archivedChunks === 'number' ? doc.archivedChunks : 0,
     idempotency: Array.isArray(doc.idempotency) ? doc.idempotency as IdempotencyRecord[] : [],
     recentWrites: strings(doc.recentWrites),
-    absorbed: strings(doc.absorbed)
+    absorbed: strings(doc.absorbed),
+    mergeTombstones: strings(doc.mergeTombstones),
+    ...(Number.isSafeInteger(doc.born) ? { born: doc.born as number } : {})
   }
 }
 

@@ -69,16 +69,21 @@ describe('merging a conflicted zergling', () => {
     assert.deepEqual(backend.calls.map((call) => call.op), ['get'])
   })
 
-  it('when a loser was merged, then its leaf ends in a tombstone marked with the merged revision', async () => {
+  it('when a loser was merged, then its leaf ends in a tombstone marked with the merged revision, which the zergling remembers', async () => {
     const main = await world()
     const side = await cutOff(main.backend)
     await sendEach(main.store, main.id, ['R', 'M'])
     await sendEach(side.store, main.id, ['L'])
     await side.heal()
-    const merged = await main.store.get(main.id, 'none')
+    await main.store.get(main.id, 'none')
     const tombstones = main.backend.leaves(main.id).filter((leaf) => leaf.deleted)
-    assert.deepEqual(tombstones.map((leaf) => leaf.body?.mergedInto), [merged.rev])
+    const current = await main.backend.getDocument(main.id, { revs: true }) as { _revisions: { start: number, ids: string[] }, mergeTombstones: string[] }
+    assert.deepEqual(tombstones.map((leaf) => leaf.body?.mergedInto), [`${current._revisions.start - 1}-${current._revisions.ids[1]!}`], 'the merge, which the remembering write follows')
+    assert.deepEqual(current.mergeTombstones, tombstones.map((leaf) => leaf.rev))
     assert.deepEqual(main.merges, [{ id: main.id, forks: ['token'], written: true }])
+    main.backend.calls.length = 0
+    await send(main.store, main.id, 'M')
+    assert.deepEqual(main.backend.calls.map((call) => call.op), ['get', 'put'], 'a remembered tombstone costs nothing')
   })
 
   it('when a branch forked again on the cut-off side, then the commands both of its leaves share are merged once', async () => {
@@ -206,7 +211,8 @@ describe('the merge plan', () => {
     archivedChunks: 0,
     idempotency: keys.map((key) => ({ key, commands: 'c', historyLength: 1, location: { x: 0, y: 1 }, facing: 'N', generation: 2 })),
     recentWrites,
-    absorbed
+    absorbed,
+    mergeTombstones: []
   })
 
   it('when the loser\'s newest shared write is on the winner\'s line or already absorbed, then its recorded length is the fork point', () => {

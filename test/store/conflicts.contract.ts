@@ -34,16 +34,18 @@ export function conflictsContract (name: string, createFixture: () => Promise<St
       return writes.join('')
     }
 
-    async function replicate (from: StoreFixture, to: StoreFixture): Promise<void> {
+    /** Copies every live document, and the tombstones of `deleted`, with their `_revisions`. */
+    async function replicate (from: StoreFixture, to: StoreFixture, deleted: readonly string[] = []): Promise<void> {
       const docs = await Promise.all((await from.rawIds()).map(async (id) => await from.getRaw(id, { revs: true })))
+      for (const id of deleted) docs.push(await from.getRaw(id, { rev: (await from.rawRevision(id))!, revs: true }))
       await to.putRevisions(docs)
     }
 
     /** A node cut off now: a copy of the database with its own store. */
-    async function cutOff (): Promise<{ side: StoreFixture, there: ZerglingStore, heal: () => Promise<void> }> {
+    async function cutOff (): Promise<{ side: StoreFixture, there: ZerglingStore, heal: (deleted?: string[]) => Promise<void> }> {
       const side = await fixture.partition()
       await replicate(fixture, side)
-      return { side, there: await side.open(), heal: async () => { await replicate(side, fixture) } }
+      return { side, there: await side.open(), heal: async (deleted) => { await replicate(side, fixture, deleted) } }
     }
 
     async function spawnWith (letters: string): Promise<string> {
@@ -165,6 +167,34 @@ export function conflictsContract (name: string, createFixture: () => Promise<St
       const theirs = await sendEach(there, id, Array.from({ length: WRITE_MARKS_KEPT + 1 }, (_, i) => (i % 3 === 0 ? 'L' : 'M')))
       await heal()
       await assertMerged(id, 'MM' + ours + theirs)
+    })
+
+    it('when a zergling was deleted on one side and moved on the other, then after the heal the acknowledged delete wins: it stays deleted', async () => {
+      const id = await spawnWith('MM')
+      const { there, heal } = await cutOff()
+      await sendEach(there, id, ['L', 'M', 'M'])
+      await store.remove(id, 'none')
+      await heal()
+      assert.equal(await leaves(id), 1, 'the moved side shows; the delete hides in _deleted_conflicts')
+      await assertStoreError(store.get(id, 'all'), 'not_found')
+      await assertStoreError(send(store, id, 'M'), 'not_found')
+      assert.deepEqual((await store.list({ limit: 10 })).zerglings, [])
+      assert.ok(!(await fixture.rawIds()).includes(id), 'no live leaf is left')
+    })
+
+    it('when the delete was on the cut-off side, then it wins too, and a respawn with the same key starts a life that the old deletes leave alone', async () => {
+      const { id } = (await store.spawn({ idempotencyKey: 'deleted-over-there' })).result
+      await send(store, id, 'M')
+      const { there, heal } = await cutOff()
+      await sendEach(store, id, ['R', 'M', 'M'])
+      await there.remove(id, 'none')
+      await heal([id])
+      await assertStoreError(store.get(id, 'none'), 'not_found')
+      const again = await store.spawn({ idempotencyKey: 'deleted-over-there' })
+      assert.deepEqual([again.result.id, again.replayed], [id, false])
+      await sendEach(store, id, ['L', 'M'])
+      await assertMerged(id, 'LM')
+      assert.deepEqual((await store.list({ limit: 10 })).zerglings.map((z) => z.id), [id])
     })
 
     it('when a branch took a keyed spawn\'s whole life and the other side never saw it, then it is simply there after the heal', async () => {

@@ -75,6 +75,12 @@ async function createFixture (): Promise<StoreFixture> {
       assert.equal(status, 200, 'listing every document')
       return (body as { rows: Array<{ id: string }> }).rows.map((row) => row.id)
     },
+    // https://docs.couchdb.org/en/stable/api/database/bulk-api.html#post--db-_all_docs: a deleted doc's row has its rev.
+    async rawRevision (id) {
+      const { status, body } = await couchRequest(couch, 'POST', `/${encodeURIComponent(database)}/_all_docs`, { keys: [id] })
+      assert.equal(status, 200, `looking up ${id}`)
+      return (body as { rows: Array<{ value?: { rev: string } }> }).rows[0]?.value?.rev
+    },
     // https://docs.couchdb.org/en/stable/api/database/bulk-api.html#api-db-bulk-docs-new-edits
     async putRevisions (docs) {
       const { status, body } = await couchRequest(couch, 'POST', `/${encodeURIComponent(database)}/_bulk_docs`, { new_edits: false, docs })

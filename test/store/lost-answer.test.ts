@@ -9,7 +9,7 @@ import { toDocument } from '../../src/store/zergling-document.js'
 import { createMemoryBackend, type MemoryBackend } from './support/memory-backend.js'
 
 function zergling (id: string, recentWrites: string[], absorbed: string[] = []): ReturnType<typeof toDocument> {
-  return toDocument({ state: { id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites, absorbed })
+  return toDocument({ state: { id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites, absorbed, mergeTombstones: [] })
 }
 
 /** A backend holding one zergling written `writes` times, the last write carrying `token`. */

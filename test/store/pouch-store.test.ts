@@ -32,6 +32,7 @@ async function createFixture (): Promise<StoreFixture> {
     async putRaw (doc) { await raw.put(doc) },
     async getRaw (id, query = {}) { return await raw.get(id, query) as unknown as Record<string, unknown> },
     async rawIds () { return (await raw.allDocs()).rows.map((row) => row.id) },
+    async rawRevision (id) { return ((await raw.allDocs({ keys: [id] })).rows[0] as { value?: { rev: string } } | undefined)?.value?.rev },
     async putRevisions (docs) {
       await raw.bulkDocs(docs as Array<PouchDB.Core.PutDocument<object>>, { new_edits: false })
       // Written past the stores, which only ever see their own writes: their cache must forget these.

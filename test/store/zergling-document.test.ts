@@ -11,7 +11,9 @@ describe('the zergling document', () => {
       archivedChunks: 2,
       idempotency: [{ key: 'k', commands: 'c', historyLength: 2001, location: { x: 0, y: 1 }, facing: 'N' as const, generation: 7 }],
       recentWrites: ['token:2001'],
-      absorbed: ['other']
+      absorbed: ['other'],
+      mergeTombstones: ['5-t'],
+      born: 3
     }
     const doc = { ...toDocument(record), _rev: '7-abc' }
     assert.ok(isZerglingDocument(doc))
@@ -24,7 +26,7 @@ describe('the zergling document', () => {
     assert.equal(fromDocument(bare).recentCommands, '')
     const moved = { ...bare, commandHistory: ['M', 'L'] }
     assert.ok(isZerglingDocument(moved))
-    assert.deepEqual({ ...fromDocument(moved), rev: undefined }, { state: { id: bare._id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: 'ML', archivedChunks: 0, idempotency: [], recentWrites: [], absorbed: [], rev: undefined })
+    assert.deepEqual({ ...fromDocument(moved), rev: undefined }, { state: { id: bare._id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: 'ML', archivedChunks: 0, idempotency: [], recentWrites: [], absorbed: [], mergeTombstones: [], rev: undefined })
   })
 
   it('when a document is a design doc or has another shape, then it is not a zergling', () => {

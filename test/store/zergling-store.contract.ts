@@ -20,6 +20,8 @@ export interface StoreFixture {
   getRaw (id: string, query?: { revs?: boolean, conflicts?: boolean, rev?: string }): Promise<Record<string, unknown>>
   /** The id of every live document, in `_all_docs` order. */
   rawIds (): Promise<string[]>
+  /** The winning revision of a document, deleted or not (`_all_docs?keys=`), or undefined. */
+  rawRevision (id: string): Promise<string | undefined>
   /**
    * Stores revisions as they are, with their `_revisions` path: what replication does
    * (`_bulk_docs` with `new_edits: false`), so two branches grown from one revision conflict.
@@ -62,7 +64,7 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
       const [id] = await spawn(1)
       const { rev } = await send(store, id!, 'ML')
       const { recentWrites, ...raw } = await fixture.getRaw(id!)
-      assert.deepEqual(raw, { _id: id, _rev: rev, location: { x: 0, y: 1 }, facing: 'W', recentCommands: 'ML', archivedChunks: 0 })
+      assert.deepEqual(raw, { _id: id, _rev: rev, location: { x: 0, y: 1 }, facing: 'W', recentCommands: 'ML', archivedChunks: 0, born: 1 })
       assert.ok(Array.isArray(recentWrites) && recentWrites.length === 2, 'one token for the spawn, one for the command')
     })
 
@@ -72,6 +74,21 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
       assert.deepEqual((await store.get(id, 'all')).commandHistory, ['M', 'L'])
       const moved = await send(store, id, 'M')
       assert.deepEqual({ location: moved.location, history: moved.commandHistory }, { location: { x: -1, y: 1 }, history: ['M', 'L', 'M'] })
+    })
+
+    it('when chunks were written with the earlier id format (no revision), then they read, and new chunks follow in the new one', async () => {
+      const id = randomUUID()
+      const archived = 'MR'.repeat(500)
+      await fixture.putRaw({ _id: `history:${id}:00000000`, zergling: id, index: 0, commands: archived })
+      await fixture.putRaw({ _id: id, location: { x: 1, y: 0 }, facing: 'N', recentCommands: 'LM', archivedChunks: 1, recentWrites: ['plain-token'] })
+      const more = 'L'.repeat(999)
+      await send(store, id, more)
+      const last = await send(store, id, 'M')
+      assert.equal(last.commandHistory!.join(''), archived + 'LM' + more + 'M')
+      assert.equal((await store.history(id, { offset: 995, limit: 10 })).commands.join(''), (archived + 'LM' + more).slice(995, 1005))
+      const chunks = (await fixture.rawIds()).filter((raw) => raw.startsWith(`history:${id}:`))
+      assert.equal(chunks.length, 2)
+      assert.match(chunks[1]!, new RegExp(`^history:${id}:00000001:\\d+-`))
     })
 
     it('when an id is unknown, then get, command, history and remove say not_found', async () => {

@@ -1,6 +1,6 @@
 // A small in-memory DocumentBackend with CouchDB's revision tree, for unit tests of the shared
 // store logic: leaves, the winner CouchDB shows (live before deleted, then the highest
-// generation, then the highest hash), `_conflicts`, `?rev=`, `_revisions`, and `new_edits=false`
+// generation, then the highest hash), `_conflicts` and `_deleted_conflicts`, `?rev=`, `_revisions`, and `new_edits=false`
 // imports as replication writes them. `intercept` scripts faults around any call; `calls` counts.
 // https://docs.couchdb.org/en/stable/replication/conflicts.html
 import { randomBytes } from 'node:crypto'
@@ -48,8 +48,11 @@ export function createMemoryBackend (): MemoryBackend {
     const doc: Body = { ...revision.body, _id: id, _rev: revision.rev }
     if (revision.deleted) doc._deleted = true
     if (options.revs === true) doc._revisions = { start: revisionGeneration(revision.rev), ids: path(id, revision.rev) }
-    const others = leavesOf(id).filter((leaf) => leaf.rev !== revision.rev && !leaf.deleted)
-    if (options.conflicts === true && others.length > 0) doc._conflicts = others.map((leaf) => leaf.rev)
+    const others = leavesOf(id).filter((leaf) => leaf.rev !== revision.rev)
+    const live = others.filter((leaf) => !leaf.deleted).map((leaf) => leaf.rev)
+    const deleted = others.filter((leaf) => leaf.deleted).map((leaf) => leaf.rev)
+    if (options.conflicts === true && live.length > 0) doc._conflicts = live
+    if (options.conflicts === true && deleted.length > 0) doc._deleted_conflicts = deleted
     return doc
   }
 

@@ -97,6 +97,12 @@ async function getDocument (ctx: Ctx, db: Database, id: string): Promise<Reply> 
   let doc: Doc
   try {
     doc = await db.pouch.get(id, options) as unknown as Doc
+    // PouchDB has no `deleted_conflicts`; CouchDB lists the deleted leaves other than the one shown.
+    if (options.deleted_conflicts === true) {
+      const leaves = await db.pouch.get(id, { open_revs: 'all' }) as unknown as Array<{ ok?: Doc }>
+      const deleted = leaves.flatMap(({ ok }) => ok?._deleted === true && ok._rev !== doc._rev ? [ok._rev] : [])
+      if (deleted.length > 0) doc._deleted_conflicts = deleted
+    }
   } catch (err) { throw fromPouchError(err) }
   const etag = `"${String(doc._rev)}"`
   if (ctx.req.headers['if-none-match'] === etag) return { status: 304, headers: { etag }, bare: true }
