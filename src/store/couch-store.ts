@@ -179,13 +179,7 @@ export function translateCouchError (error: unknown, database: string, timedOutA
 
 /** `?revs=true&conflicts=true&deleted_conflicts=true&rev=…`, only what is asked for. */
 function documentQuery (revs: boolean, conflicts: boolean, rev: string | undefined): Record<string, unknown> | undefined {
-  const qs: Record<string, unknown> = {}
-  if (revs) qs.revs = true
-  if (conflicts) {
-    qs.conflicts = true
-    qs.deleted_conflicts = true
-  }
-  if (rev !== undefined) qs.rev = rev
+  const qs = { ...(revs ? { revs: true } : {}), ...(conflicts ? { conflicts: true, deleted_conflicts: true } : {}), ...(rev === undefined ? {} : { rev }) }
   return Object.keys(qs).length === 0 ? undefined : qs
 }
 
