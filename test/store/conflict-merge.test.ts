@@ -11,6 +11,7 @@ import { absorb, sharedMark, startMerge } from '../../src/store/merge-plan.js'
 import type { ZerglingRecord } from '../../src/store/zergling-document.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { createMemoryBackend, lostAnswer, type MemoryBackend } from './support/memory-backend.js'
+import { send, sendEach } from './support/send.js'
 
 /** Copies every live leaf of `from` into `to` with its `_revisions`, as replication does. */
 async function replicate (from: MemoryBackend, to: MemoryBackend): Promise<void> {
@@ -36,15 +37,6 @@ async function cutOff (main: MemoryBackend): Promise<{ backend: MemoryBackend, s
   const backend = createMemoryBackend()
   await replicate(main, backend)
   return { backend, store: createDocumentStore(backend), heal: async () => { await replicate(backend, main) } }
-}
-
-async function send (store: ZerglingStore, id: string, letters: string, idempotencyKey?: string): Promise<void> {
-  await store.command(id, { commands: parseCommands(letters), history: 'none', idempotencyKey })
-}
-
-async function sendEach (store: ZerglingStore, id: string, writes: readonly string[]): Promise<string> {
-  for (const letters of writes) await send(store, id, letters)
-  return writes.join('')
 }
 
 async function assertMerged ({ backend, store, id }: World, history: string): Promise<void> {

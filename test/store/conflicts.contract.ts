@@ -10,7 +10,8 @@ import { applyCommands, parseCommands, spawnZergling, type Command } from '../..
 import type { DocumentBackend } from '../../src/store/document-backend.js'
 import { WRITE_MARKS_KEPT } from '../../src/store/lost-answer.js'
 import { StoreError } from '../../src/store/store-error.js'
-import type { StoredZergling, ZerglingStore } from '../../src/store/zergling-store.js'
+import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { send, sendEach } from './support/send.js'
 import { assertStoreError, type StoreFixture } from './zergling-store.contract.js'
 
 export function conflictsContract (name: string, createFixture: () => Promise<StoreFixture>): void {
@@ -23,15 +24,6 @@ export function conflictsContract (name: string, createFixture: () => Promise<St
       store = await fixture.open()
     })
     afterEach(async () => { await fixture.destroy() })
-
-    const send = async (on: ZerglingStore, id: string, letters: string, idempotencyKey?: string): Promise<StoredZergling> =>
-      (await on.command(id, { commands: parseCommands(letters), history: 'none', idempotencyKey })).result
-
-    /** Every write in `writes` is one command request on `on`. */
-    async function sendEach (on: ZerglingStore, id: string, writes: readonly string[]): Promise<string> {
-      for (const letters of writes) await send(on, id, letters)
-      return writes.join('')
-    }
 
     /** Copies every live document, and the tombstones of `deleted`, with their `_revisions`. */
     async function replicate (from: StoreFixture, to: StoreFixture, deleted: readonly string[] = []): Promise<void> {

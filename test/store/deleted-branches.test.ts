@@ -3,16 +3,11 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { parseCommands } from '../../src/domain/command.js'
 import { createDocumentStore } from '../../src/store/document-store.js'
 import { StoreError } from '../../src/store/store-error.js'
-import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { assertStoreError } from './zergling-store.contract.js'
 import { createMemoryBackend, type MemoryBackend } from './support/memory-backend.js'
-
-async function send (store: ZerglingStore, id: string, letters: string): Promise<void> {
-  await store.command(id, { commands: parseCommands(letters), history: 'none' })
-}
+import { send } from './support/send.js'
 
 /** Grows a branch of `id` from `parent` with `count` revisions of `body`, as replication would bring it. */
 function branch (backend: MemoryBackend, id: string, parent: string, count: number, body: Record<string, unknown>): string {

@@ -4,10 +4,9 @@
 // earlier life left behind, and its spawn clears what is left.
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
-import { parseCommands } from '../../src/domain/index.js'
 import type { DocumentBackend } from '../../src/store/document-backend.js'
 import { StoreError } from '../../src/store/store-error.js'
-import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { send } from './support/send.js'
 import type { StoreFixture } from './zergling-store.contract.js'
 
 export function deletesContract (name: string, createFixture: () => Promise<StoreFixture>): void {
@@ -17,9 +16,6 @@ export function deletesContract (name: string, createFixture: () => Promise<Stor
     beforeEach(async () => { fixture = await createFixture() })
     afterEach(async () => { await fixture.destroy() })
 
-    const send = async (on: ZerglingStore, id: string, letters: string): Promise<void> => {
-      await on.command(id, { commands: parseCommands(letters), history: 'none' })
-    }
     const chunksOf = async (id: string): Promise<string[]> => (await fixture.rawIds()).filter((raw) => raw.startsWith(`history:${id}:`))
 
     for (const survivingDeletes of [0, 1, 2]) {
