@@ -50,6 +50,17 @@ export function plan (current: ZerglingRecord, batch: readonly CommandPending[])
 }
 
 /**
+ * A batch stored on a branch that a merge has since absorbed (its answer was lost meanwhile):
+ * the state right after its commands existed only on that branch, so each applied request is
+ * answered with the merged zergling, whose history holds its commands once.
+ */
+function absorbedAnswer (steps: readonly Step[], current: ZerglingRecord): { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, rev: string } {
+  const { rev, ...next } = current
+  const merged: Step = { kind: 'applied', historyLength: historyLength(current), state: current.state }
+  return { steps: steps.map((step) => step.kind === 'applied' ? merged : step), next, rev }
+}
+
+/**
  * The batcher's flush for a store on `backend`; it settles every request and never throws.
  * `read` is the store's read (a conflicted zergling comes back merged).
  */
@@ -76,10 +87,10 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
       const { steps, next, rev } = await retry(async () => {
         const current = await read(id)
         const landed = findWrite(current, (token) => attempts.has(token))
+        if (landed !== undefined && landed.absorbed) return absorbedAnswer(attempts.get(landed.token)!.steps, current)
         if (landed !== undefined) {
-          // Stored after all; on a branch since merged in, its answer is the one it had there.
           const attempt = attempts.get(landed.token)!
-          return { ...attempt, rev: landed.absorbed ? current.rev : await revisionOf(backend, id, attempt.generation, current.rev) }
+          return { ...attempt, rev: await revisionOf(backend, id, attempt.generation, current.rev) }
         }
         const { steps, next, applied } = plan(current, batch)
         if (applied.length === 0) return { steps, next, rev: current.rev }

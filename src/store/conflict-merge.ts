@@ -8,7 +8,8 @@
 // caller re-reads), then each loser gets a tombstone marked `mergedInto`. A crash in between, or
 // two replicas merging at once, cannot append a loser twice: its tokens are in `absorbed`, so a
 // second look only deletes it. The merge only ever adds: its cost is a read of each loser (and
-// its history after the fork) and two writes, paid once, by whichever read meets the conflict.
+// of its history after the fork), the merged write, one tombstone per loser and a write that
+// remembers them (deleted-branches.ts), paid once, by whichever read meets the conflict.
 import { rememberTombstones } from './deleted-branches.js'
 import type { DocumentBackend } from './document-backend.js'
 import { findFork, pathReader, type ForkSource, type PathReader } from './fork-point.js'

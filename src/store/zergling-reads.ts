@@ -5,17 +5,18 @@
 import { isZerglingId } from '../domain/zergling-id.js'
 import { mergeConflicts, type MergeHooks } from './conflict-merge.js'
 import type { DocumentBackend } from './document-backend.js'
-import { readHistory } from './history-reader.js'
 import { judgeDeletes, rememberTombstones, unjudgedDeletes } from './deleted-branches.js'
+import { readHistory } from './history-reader.js'
 import { conflictsOf } from './revisions.js'
 import { notFound } from './store-error.js'
 import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
 import type { HistoryView, StoredZergling } from './zergling-store.js'
 
 /**
- * The zergling's main document, merged when conflicted, or StoreError `not_found`. An id that is not a zergling id
- * (`_local/x`, `_design/x`, a chunk's `history:…`) is `not_found` before CouchDB is asked, so
- * the answer never depends on what CouchDB makes of it as a path (3.4 answers some with a 5xx).
+ * The zergling's main document, merged when conflicted, or StoreError `not_found`. An id that is
+ * not a zergling id (`_local/x`, `_design/x`, a chunk's `history:…`) is `not_found` before
+ * CouchDB is asked, so the answer never depends on what CouchDB makes of it as a path (3.4
+ * answers some with a 5xx).
  */
 export async function readZergling (backend: DocumentBackend, id: string, hooks?: MergeHooks): Promise<ZerglingRecord> {
   if (!isZerglingId(id)) throw notFound()

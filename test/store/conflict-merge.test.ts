@@ -149,10 +149,12 @@ describe('merging a conflicted zergling', () => {
       }
       return result
     }
-    await send(main.store, main.id, 'RM')
+    const answer = await send(main.store, main.id, 'RM')
     assert.ok(lost)
     main.backend.intercept = undefined
     await assertMerged(main, 'M' + theirs + 'RM')
+    const merged = await main.store.get(main.id, 'none')
+    assert.deepEqual(answer, merged, 'answered with the merged zergling, which holds its commands')
   })
 
   it(`when the branches share none of their last ${WRITE_MARKS_KEPT} writes and compaction took the ancestor, then the common prefix is the fork point, and the merge says so`, async () => {
