@@ -10,10 +10,11 @@
 // second look only deletes it. The merge only ever adds: its cost is a read of each loser (and
 // of its history after the fork), the merged write, one tombstone per loser and a write that
 // remembers them (deleted-branches.ts), paid once, by whichever read meets the conflict.
+import { writeBookkeeping } from './bookkeeping-write.js'
 import { rememberTombstones } from './deleted-branches.js'
 import type { DocumentBackend } from './document-backend.js'
 import { findFork, pathReader, type ForkSource, type PathReader } from './fork-point.js'
-import { deleteChunks } from './history-archive.js'
+import { archiveFullChunks, deleteChunks } from './history-archive.js'
 import { readHistory } from './history-reader.js'
 import { confirmWrite, isAmbiguous, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
 import { absorb, startMerge, type MergeBase } from './merge-plan.js'
@@ -68,8 +69,20 @@ export async function mergeConflicts (backend: DocumentBackend, doc: Record<stri
   }
   await deleteLoserChunks(backend, id, winner.rev, cut, paths)
   hooks.onMerge?.({ id, forks, written: base.changed })
+  const archived = await archiveLongTail(backend, merged)
   // So that no read takes them for a user's delete, or reads them to learn that they are not.
-  return ours.length === 0 ? merged : await rememberTombstones(backend, merged, ours)
+  return ours.length === 0 ? archived : await rememberTombstones(backend, archived, ours)
+}
+
+/**
+ * A merge can leave a tail of any length (a loser's commands after the fork); a command leaves
+ * at most two chunks' worth. Past that, the full chunks move out now, cut from the merged
+ * revision, so that the next command costs what a command costs.
+ */
+async function archiveLongTail (backend: DocumentBackend, merged: ZerglingRecord): Promise<ZerglingRecord> {
+  if (merged.recentCommands.length < 2 * HISTORY_CHUNK_SIZE) return merged
+  const archived = await archiveFullChunks(backend, merged)
+  return await writeBookkeeping(backend, merged, { archivedChunks: merged.archivedChunks + archived, recentCommands: merged.recentCommands.slice(archived * HISTORY_CHUNK_SIZE) })
 }
 
 /** The loser's commands after `fork`; a chunk gone missing means another merger got there first. */

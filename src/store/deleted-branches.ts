@@ -9,10 +9,11 @@
 // `born`). Documents from before `born` existed are never judged: deleting them on a guess is
 // worse than keeping them.
 import type { DocumentBackend } from './document-backend.js'
-import { lifeStart, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
+import { writeBookkeeping } from './bookkeeping-write.js'
+import { lifeStart } from './lost-answer.js'
 import { conflictsOf, deletedConflictsOf, revisionGeneration } from './revisions.js'
-import { isStoreError, notFound, StoreError } from './store-error.js'
-import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
+import { isStoreError, notFound } from './store-error.js'
+import type { ZerglingRecord } from './zergling-document.js'
 
 /** How many merge tombstones a document remembers; one forgotten is only read again. */
 const TOMBSTONES_KEPT = 64
@@ -39,21 +40,7 @@ export async function judgeDeletes (backend: DocumentBackend, doc: { _id: string
   throw notFound()
 }
 
-/** Writes `tombstones` into the zergling's `mergeTombstones`, with a mark of its own. */
+/** Writes `tombstones` into the zergling's `mergeTombstones`; unwritten, the next read judges them again. */
 export async function rememberTombstones (backend: DocumentBackend, record: ZerglingRecord, tombstones: readonly string[]): Promise<ZerglingRecord> {
-  const { rev, ...rest } = record
-  const born = lifeStart(record)
-  const next = {
-    ...rest,
-    mergeTombstones: [...rest.mergeTombstones, ...tombstones].slice(-TOMBSTONES_KEPT),
-    recentWrites: [...rest.recentWrites, writeMark(writeToken(), historyLength(rest))].slice(-WRITE_MARKS_KEPT),
-    ...(born === undefined ? {} : { born })
-  }
-  try {
-    return { ...next, rev: await backend.putDocument(toDocument(next, rev)) }
-  } catch (error) {
-    // Lost answer or not: the next read finds them unjudged again and only writes this once more.
-    if (isStoreError(error) && error.ambiguous) throw new StoreError('conflict', 'The merge tombstones may not have been remembered.')
-    throw error
-  }
+  return await writeBookkeeping(backend, record, { mergeTombstones: [...record.mergeTombstones, ...tombstones].slice(-TOMBSTONES_KEPT) })
 }

@@ -93,6 +93,22 @@ describe('merging a conflicted zergling', () => {
     await assertMerged(main, 'M' + ours + shared + one + two)
   })
 
+  it('when a loser brings more commands than a main document keeps, then the merge moves them into chunks of its own line, and the loser\'s chunks go', async () => {
+    const main = await world()
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, many(5, 'R'))
+    const theirs = await sendEach(side.store, main.id, ['L'.repeat(1000), 'ML'.repeat(500), 'MR'.repeat(500), 'R'])
+    await side.heal()
+    await assertMerged(main, 'M' + ours + theirs)
+    const raw = await main.backend.getDocument(main.id, { revs: true }) as { recentCommands: string, archivedChunks: number, _revisions: { start: number, ids: string[] } }
+    assert.ok(raw.recentCommands.length < 1000, `a tail of ${raw.recentCommands.length}`)
+    assert.equal(raw.archivedChunks, 3)
+    const path = new Set(raw._revisions.ids.map((hash, i) => `${raw._revisions.start - i}-${hash}`))
+    const chunks = (await main.backend.allDocs({ startkey: 'history:', endkey: 'history:\ufff0', limit: 100 })).map((row) => row.id.split(':').slice(3).join(':'))
+    assert.deepEqual(chunks.filter((cutFrom) => !path.has(cutFrom)), [], 'every chunk left was cut on the merged line')
+    assert.equal((await main.store.history(main.id, { offset: 990, limit: 30 })).commands.join(''), ('M' + ours + theirs).slice(990, 1020))
+  })
+
   it('when a second merger overtakes the first, then the first finds the loser absorbed and only deletes it', async () => {
     const main = await world()
     const side = await cutOff(main.backend)
