@@ -60,14 +60,14 @@ export function unknownOutcome (error: unknown): unknown {
  * After a write whose answer was lost: a patient read decides. Stored → its revision (or, when
  * its branch was merged into another, the merged one's). Not stored → a `conflict`, so the write
  * loop re-reads and tries again (a late arrival of the lost write then fails on the stale
- * revision, and its token is recognised if it won). A conflicted document is `conflict` too: the
- * write may sit on a losing leaf, and the loop's next read merges it first. CouchDB still
- * unreachable → `outcome_unknown`.
+ * revision, and its token is recognised if it won). A write on a losing leaf of a conflict is
+ * not found here either: the loop's next read merges that leaf in and finds it absorbed. CouchDB
+ * still unreachable → `outcome_unknown`.
  */
 export async function confirmWrite (backend: DocumentBackend, id: string, token: string, generation: number): Promise<string> {
   let doc: unknown
   try {
-    doc = await backend.getDocument(id, { revs: true, conflicts: true, patient: true })
+    doc = await backend.getDocument(id, { revs: true, patient: true })
   } catch (error) {
     throw unknownOutcome(error)
   }
