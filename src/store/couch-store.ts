@@ -3,7 +3,8 @@
 // error is already a StoreError with a message written by us (couch-errors.ts).
 import type { CouchConnection } from '../config.js'
 import { createCouchTransport } from './couch-transport.js'
-import { createDocumentStore, type AllDocsRow, type DocumentBackend, type DocumentStoreOptions } from './document-store.js'
+import type { AllDocsRow, DocumentBackend } from './document-backend.js'
+import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
 import type { StoreError } from './store-error.js'
 import type { BrainStatus, ZerglingStore } from './zergling-store.js'
 
@@ -21,8 +22,8 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
     kind: 'couchdb',
     // https://docs.couchdb.org/en/stable/api/document/common.html#get--db-docid
     // A patient read (after a write whose answer was lost) waits PATIENCE times longer.
-    getDocument: async (id, { revs = false, patient = false } = {}) =>
-      await call({ path: encodeURIComponent(id), qs: revs ? { revs: true } : undefined }, isObject, patient ? couch.requestTimeoutMs * PATIENCE : couch.requestTimeoutMs),
+    getDocument: async (id, { revs = false, conflicts = false, rev, patient = false } = {}) =>
+      await call({ path: encodeURIComponent(id), qs: documentQuery(revs, conflicts, rev) }, isObject, patient ? couch.requestTimeoutMs * PATIENCE : couch.requestTimeoutMs),
     // https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid
     putDocument: async (doc) =>
       (await call({ method: 'PUT', path: encodeURIComponent(doc._id), body: doc }, hasRev)).rev,
@@ -32,8 +33,9 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
     },
     // https://docs.couchdb.org/en/stable/api/database/bulk-api.html#get--db-_all_docs
     // Keys are JSON in the query string (startkey="…"); nano JSON-encodes them from `qs`.
-    allDocs: async ({ startkey, endkey, limit }) => {
+    allDocs: async ({ startkey, endkey, limit, conflicts = false }) => {
       const qs: Record<string, unknown> = { include_docs: true, limit }
+      if (conflicts) qs.conflicts = true
       if (startkey !== undefined) qs.startkey = startkey
       if (endkey !== undefined) qs.endkey = endkey
       return (await call({ path: '_all_docs', qs }, hasRows)).rows
@@ -54,6 +56,12 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
     close: async () => {}
   }
   return createDocumentStore(backend, options)
+}
+
+/** `?revs=true&conflicts=true&deleted_conflicts=true&rev=…`, only what is asked for. */
+function documentQuery (revs: boolean, conflicts: boolean, rev: string | undefined): Record<string, unknown> | undefined {
+  const qs = { ...(revs ? { revs: true } : {}), ...(conflicts ? { conflicts: true, deleted_conflicts: true } : {}), ...(rev === undefined ? {} : { rev }) }
+  return Object.keys(qs).length === 0 ? undefined : qs
 }
 
 function isObject (body: unknown): body is Record<string, unknown> {

@@ -42,8 +42,3 @@ export function zerglingIdForKey (key: string): string {
   const hex = bytes.toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
-
-/** `N` of a revision `N-hash`. */
-export function revisionGeneration (rev: string): number {
-  return Number.parseInt(rev, 10)
-}

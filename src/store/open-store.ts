@@ -1,6 +1,7 @@
 // Picks the store the configuration asks for: CouchDB when one is configured, else the embedded
 // PouchDB under the data directory (the quick start's default).
 import type { StoreConfig } from '../config.js'
+import type { MergeReport } from './conflict-merge.js'
 import type { ZerglingStore } from './zergling-store.js'
 
 /** The slice of a pino logger this needs. */
@@ -12,20 +13,30 @@ export interface OpenStoreOptions {
   logger?: StoreLogger
   /** Called each time a write is retried after losing a revision race. */
   onConflictRetry?: () => void
+  /** Called after each merge of a conflicted zergling (also logged, when there is a logger). */
+  onMerge?: (report: MergeReport) => void
 }
 
-export async function openStore (config: StoreConfig, { logger, onConflictRetry }: OpenStoreOptions = {}): Promise<ZerglingStore> {
+export async function openStore (config: StoreConfig, { logger, onConflictRetry, onMerge }: OpenStoreOptions = {}): Promise<ZerglingStore> {
   const retryHooks = { onRetry: onConflictRetry }
+  const mergeHooks = {
+    onMerge: (report: MergeReport): void => {
+      onMerge?.(report)
+      logger?.info({ zergling: report.id, forks: report.forks, written: report.written }, report.forks.includes('prefix')
+        ? 'merged a conflicted zergling; a branch\'s fork point was its common prefix, so a command both branches sent first after it is kept once'
+        : 'merged a conflicted zergling')
+    }
+  }
   if (config.kind === 'couchdb') {
     const { url, database, username, requestTimeoutMs } = config.couch
     // `url` never holds credentials (config.ts strips them), so it may be logged as it is.
     logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs }, 'using CouchDB')
     // Each adapter is loaded only when used: PouchDB and leveldb cost ~25 MB that CouchDB mode never needs.
     const { createCouchStore } = await import('./couch-store.js')
-    return createCouchStore({ couch: config.couch, retryHooks })
+    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks })
   }
   const { createPouchStore } = await import('./pouch-store.js')
-  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks })
+  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks, mergeHooks })
   logger?.info({ store: 'embedded', dataDir: config.dataDir, database: config.database }, 'using the embedded store')
   return store
 }

@@ -5,7 +5,9 @@ import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import PouchDB from 'pouchdb'
 import { openDocumentCache } from './document-cache.js'
-import { createDocumentStore, type DocumentBackend, type DocumentStoreOptions } from './document-store.js'
+import type { DocumentBackend } from './document-backend.js'
+import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
+import { conflictsOf } from './revisions.js'
 import { StoreError } from './store-error.js'
 import type { ZerglingStore } from './zergling-store.js'
 
@@ -24,11 +26,20 @@ export async function createPouchStore ({ dataDir, database, ...options }: Pouch
 
   const backend: DocumentBackend = {
     kind: 'embedded',
-    getDocument: async (id, { revs = false } = {}) => {
-      const cached = revs ? undefined : cache.get(id)
+    // The cache holds winners as read or written, `_conflicts` included: this process's own
+    // writes never make a conflict (only a replication into the directory could).
+    getDocument: async (id, { revs = false, conflicts = false, rev } = {}) => {
+      const exact = revs || rev !== undefined
+      const cached = exact ? undefined : cache.get(id)
       if (cached !== undefined) return cached
-      const doc = await translate(db.get(id, { revs }), 'read')
-      if (!revs) cache.put(id, doc)
+      const doc: Record<string, unknown> & { _rev: string } = await translate(db.get(id, { revs, conflicts, ...(rev === undefined ? {} : { rev }) }), 'read')
+      if (conflicts) {
+        // PouchDB's get knows no `deleted_conflicts`: its leaves, read only on a cache miss, tell.
+        const leaves = await translate(db.get(id, { open_revs: 'all' }), 'read') as Array<{ ok?: { _rev: string, _deleted?: boolean } }>
+        const deleted = leaves.flatMap(({ ok }) => ok?._deleted === true && ok._rev !== doc._rev ? [ok._rev] : [])
+        if (deleted.length > 0) doc._deleted_conflicts = deleted
+      }
+      if (!exact) cache.put(id, doc)
       return doc
     },
     putDocument: async (doc) => {
@@ -39,16 +50,20 @@ export async function createPouchStore ({ dataDir, database, ...options }: Pouch
         cache.forget(doc._id)
         throw error
       }
-      cache.put(doc._id, { ...doc, _rev: rev })
+      // A write on a conflicted document (a merge) or a tombstone on a losing leaf leaves
+      // leaves this cache cannot see: the next read asks PouchDB.
+      const conflicted = conflictsOf(cache.get(doc._id)).length > 0
+      if (conflicted || (doc as { _deleted?: boolean })._deleted === true) cache.forget(doc._id)
+      else cache.put(doc._id, { ...doc, _rev: rev })
       return rev
     },
     deleteDocument: async (id, rev) => {
       cache.forget(id)
       await translate(db.remove(id, rev), 'delete')
     },
-    allDocs: async ({ startkey, endkey, limit }) => {
+    allDocs: async ({ startkey, endkey, limit, conflicts = false }) => {
       const range = { ...(startkey === undefined ? {} : { startkey }), ...(endkey === undefined ? {} : { endkey }) }
-      const result = await translate(db.allDocs({ include_docs: true, limit, ...range }), 'list')
+      const result = await translate(db.allDocs({ include_docs: true, conflicts, limit, ...range }), 'list')
       return result.rows.map((row) => ({ id: row.id, doc: row.doc }))
     },
     check: async () => open

@@ -40,6 +40,10 @@ export class StoreError extends Error {
   }
 }
 
+export function notFound (): StoreError {
+  return new StoreError('not_found', 'There is no zergling with this id.')
+}
+
 export function isStoreError (error: unknown, kind?: StoreErrorKind): error is StoreError {
   return error instanceof StoreError && (kind === undefined || error.kind === kind)
 }

@@ -1,13 +1,21 @@
 // The documents both stores write. A zergling is one small main document; its history lives in
-// immutable chunk documents of HISTORY_CHUNK_SIZE commands plus a short tail in the main
-// document, so a command rewrites a few hundred bytes whatever the history's length.
+// immutable chunk documents of HISTORY_CHUNK_SIZE commands (history-chunks.ts) plus a short tail
+// in the main document, so a command rewrites a few hundred bytes whatever the history's length.
 //
 //   main:  {_id: <uuid>, location: {x, y}, facing, archivedChunks: k, recentCommands: "LMM…",
-//           idempotency: [...], recentWrites: ["…"]}
-//   chunk: {_id: "history:<uuid>:00000003", zergling: <uuid>, index: 3, commands: "MMLR…"}
+//           idempotency: [...], recentWrites: ["<token>:<history length>", …],
+//           absorbed: ["<token>", …], mergeTombstones: ["<rev>", …], born: <generation>}
+//   chunk: {_id: "history:<uuid>:00000003:<rev cut from>", zergling: <uuid>, index: 3, commands: "MMLR…"}
 //
+// `recentWrites` holds the tokens of the last writes on this document's own line of revisions
+// (the lost-answer protocol, and where two branches of a conflict forked: conflict-merge.ts);
+// `absorbed` the tokens of losing branches merged into it, so that none is merged twice. A
+// losing branch's tombstone carries `mergedInto: <rev>` and is listed in `mergeTombstones`, so
+// that it is never taken for a user's delete (deleted-branches.ts); `born` is the generation
+// this life of the id began at, older tombstones belong to an earlier life.
 // Chunk ids sort after every UUID in `_all_docs` ('h' > 'f'), so listing never walks them.
-// Documents written by the original service (`commandHistory: [...]`, no chunks) still read.
+// Documents written by the original service (`commandHistory: [...]`, no chunks) still read, as
+// do plain tokens without a length and chunk ids without `:<rev>`.
 import { isZerglingId } from '../domain/zergling-id.js'
 import type { Command, Facing, ZerglingState } from '../domain/zergling.js'
 
@@ -35,16 +43,14 @@ export interface ZerglingDocument {
   /** How many chunks of HISTORY_CHUNK_SIZE commands precede `recentCommands`. */
   archivedChunks: number
   idempotency?: IdempotencyRecord[]
-  /** Tokens of the last few writes, to learn whether a write whose answer was lost was stored. */
+  /** `token:length` of the last few writes (lost-answer.ts); old documents have plain tokens. */
   recentWrites?: string[]
-}
-
-export interface HistoryChunkDocument {
-  _id: string
-  _rev?: string
-  zergling: string
-  index: number
-  commands: string
+  /** Tokens of the losing branches merged into this document. */
+  absorbed?: string[]
+  /** The tombstones this store wrote on merged branches: deleted leaves that are no user's delete. */
+  mergeTombstones?: string[]
+  /** The generation of this life's first revision (a keyed id respawned after a delete starts later). */
+  born?: number
 }
 
 /** A main document as the store works with it. */
@@ -55,14 +61,13 @@ export interface ZerglingRecord {
   archivedChunks: number
   idempotency: IdempotencyRecord[]
   recentWrites: string[]
+  absorbed: string[]
+  mergeTombstones: string[]
+  born?: number
 }
 
 export function historyLength (record: Pick<ZerglingRecord, 'recentCommands' | 'archivedChunks'>): number {
   return record.archivedChunks * HISTORY_CHUNK_SIZE + record.recentCommands.length
-}
-
-export function historyChunkId (zerglingId: string, index: number): string {
-  return `history:${zerglingId}:${String(index).padStart(8, '0')}`
 }
 
 export function toDocument (record: Omit<ZerglingRecord, 'rev'>, rev?: string): ZerglingDocument {
@@ -76,6 +81,9 @@ export function toDocument (record: Omit<ZerglingRecord, 'rev'>, rev?: string): 
   }
   if (record.idempotency.length > 0) doc.idempotency = record.idempotency
   if (record.recentWrites.length > 0) doc.recentWrites = record.recentWrites
+  if (record.absorbed.length > 0) doc.absorbed = record.absorbed
+  if (record.mergeTombstones.length > 0) doc.mergeTombstones = record.mergeTombstones
+  if (record.born !== undefined) doc.born = record.born
   if (rev !== undefined) doc._rev = rev
   return doc
 }
@@ -110,12 +118,13 @@ export function fromDocument (doc: Record<string, unknown> & { _id: string, _rev
     recentCommands: typeof doc.recentCommands === 'string' ? doc.recentCommands : legacy,
     archivedChunks: typeof doc.archivedChunks === 'number' ? doc.archivedChunks : 0,
     idempotency: Array.isArray(doc.idempotency) ? doc.idempotency as IdempotencyRecord[] : [],
-    recentWrites: Array.isArray(doc.recentWrites) ? doc.recentWrites.filter((token): token is string => typeof token === 'string') : []
+    recentWrites: strings(doc.recentWrites),
+    absorbed: strings(doc.absorbed),
+    mergeTombstones: strings(doc.mergeTombstones),
+    ...(Number.isSafeInteger(doc.born) ? { born: doc.born as number } : {})
   }
 }
 
-export function isHistoryChunk (doc: unknown): doc is HistoryChunkDocument {
-  if (typeof doc !== 'object' || doc === null) return false
-  const candidate = doc as Record<string, unknown>
-  return typeof candidate.commands === 'string' && COMMANDS.test(candidate.commands) && typeof candidate.index === 'number'
+function strings (value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []
 }

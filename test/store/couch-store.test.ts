@@ -10,6 +10,8 @@ import { createCouchStore } from '../../src/store/couch-store.js'
 import { isStoreError, type StoreErrorKind } from '../../src/store/store-error.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { startTestCouch } from '../support/test-couch.js'
+import { conflictsContract } from './conflicts.contract.js'
+import { deletesContract } from './deletes.contract.js'
 import { assertStoreError, zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
 
 type TestCouch = Awaited<ReturnType<typeof startTestCouch>>
@@ -52,9 +54,10 @@ function connection (server: TestCouch, database: string, overrides: Partial<Cou
 async function createFixture (): Promise<StoreFixture> {
   const database = await createDatabase(couch, 'contract')
   const stores: ZerglingStore[] = []
+  const partitions: StoreFixture[] = []
   return {
-    async open () {
-      const store = createCouchStore({ couch: connection(couch, database) })
+    async open (options) {
+      const store = createCouchStore({ couch: connection(couch, database), ...options })
       stores.push(store)
       return store
     },
@@ -62,12 +65,35 @@ async function createFixture (): Promise<StoreFixture> {
       const { status } = await couchRequest(couch, 'PUT', docPath(database, doc._id), doc)
       assert.equal(status, 201, `writing ${doc._id}`)
     },
-    async getRaw (id) {
-      const { status, body } = await couchRequest(couch, 'GET', docPath(database, id))
+    async getRaw (id, query = {}) {
+      const search = new URLSearchParams(Object.entries(query).map(([name, value]) => [name, String(value)])).toString()
+      const { status, body } = await couchRequest(couch, 'GET', `${docPath(database, id)}${search === '' ? '' : `?${search}`}`)
       assert.equal(status, 200, `reading ${id}`)
       return body as Record<string, unknown>
     },
+    async rawIds () {
+      const { status, body } = await couchRequest(couch, 'GET', `/${encodeURIComponent(database)}/_all_docs`)
+      assert.equal(status, 200, 'listing every document')
+      return (body as { rows: Array<{ id: string }> }).rows.map((row) => row.id)
+    },
+    // https://docs.couchdb.org/en/stable/api/database/bulk-api.html#post--db-_all_docs: a deleted doc's row has its rev.
+    async rawRevision (id) {
+      const { status, body } = await couchRequest(couch, 'POST', `/${encodeURIComponent(database)}/_all_docs`, { keys: [id] })
+      assert.equal(status, 200, `looking up ${id}`)
+      return (body as { rows: Array<{ value?: { rev: string } }> }).rows[0]?.value?.rev
+    },
+    // https://docs.couchdb.org/en/stable/api/database/bulk-api.html#api-db-bulk-docs-new-edits
+    async putRevisions (docs) {
+      const { status, body } = await couchRequest(couch, 'POST', `/${encodeURIComponent(database)}/_bulk_docs`, { new_edits: false, docs })
+      assert.equal(status, 201, `replicating ${JSON.stringify(body)}`)
+    },
+    async partition () {
+      const side = await createFixture()
+      partitions.push(side)
+      return side
+    },
     async destroy () {
+      for (const side of partitions) await side.destroy()
       for (const store of stores) await store.close()
       await couch.deleteDatabase(database)
     }
@@ -75,6 +101,8 @@ async function createFixture (): Promise<StoreFixture> {
 }
 
 zerglingStoreContract('CouchDB', createFixture)
+conflictsContract('CouchDB', createFixture)
+deletesContract('CouchDB', createFixture)
 
 /** Neither the password, nor its Basic token, nor a URL with credentials, anywhere in the error. */
 function assertNoSecrets (error: unknown, ...passwords: Array<string | undefined>): void {

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { after, describe, it } from 'node:test'
 import PouchDB from 'pouchdb'
+import { openDocumentCache } from '../../src/store/document-cache.js'
 import { createPouchStore } from '../../src/store/pouch-store.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { conflictsContract } from './conflicts.contract.js'
+import { deletesContract } from './deletes.contract.js'
 import { zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
 
 const root = await mkdtemp(join(tmpdir(), 'overmind-pouch-'))
@@ -15,19 +18,35 @@ async function createFixture (): Promise<StoreFixture> {
   const dataDir = await mkdtemp(join(root, 'store-'))
   const database = 'zerglings'
   const stores: ZerglingStore[] = []
+  const partitions: StoreFixture[] = []
   // Shares the leveldb handle with the stores (PouchDB keeps one per path in a process).
   const raw = new PouchDB(join(dataDir, database))
   // PouchDB opens lazily; one still opening when the shared handle closes never settles its close.
   await raw.info()
   return {
-    async open () {
-      const store = await createPouchStore({ dataDir, database })
+    async open (options) {
+      const store = await createPouchStore({ dataDir, database, ...options })
       stores.push(store)
       return store
     },
     async putRaw (doc) { await raw.put(doc) },
-    async getRaw (id) { return await raw.get(id) as unknown as Record<string, unknown> },
+    async getRaw (id, query = {}) { return await raw.get(id, query) as unknown as Record<string, unknown> },
+    async rawIds () { return (await raw.allDocs()).rows.map((row) => row.id) },
+    async rawRevision (id) { return ((await raw.allDocs({ keys: [id] })).rows[0] as { value?: { rev: string } } | undefined)?.value?.rev },
+    async putRevisions (docs) {
+      await raw.bulkDocs(docs as Array<PouchDB.Core.PutDocument<object>>, { new_edits: false })
+      // Written past the stores, which only ever see their own writes: their cache must forget these.
+      const cache = openDocumentCache(resolve(dataDir, database))
+      for (const doc of docs) cache.forget(String(doc._id))
+      cache.release()
+    },
+    async partition () {
+      const side = await createFixture()
+      partitions.push(side)
+      return side
+    },
     async destroy () {
+      for (const side of partitions) await side.destroy()
       for (const store of stores) await store.close()
       await raw.close().catch(() => {})
       await rm(dataDir, { recursive: true, force: true })
@@ -36,6 +55,8 @@ async function createFixture (): Promise<StoreFixture> {
 }
 
 zerglingStoreContract('the embedded PouchDB store', createFixture)
+conflictsContract('the embedded PouchDB store', createFixture)
+deletesContract('the embedded PouchDB store', createFixture)
 
 describe('the embedded PouchDB store', () => {
   it('when the data directory does not exist, then it is created and the store works', async () => {

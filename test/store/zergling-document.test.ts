@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { fromDocument, historyChunkId, isHistoryChunk, isZerglingDocument, toDocument } from '../../src/store/zergling-document.js'
+import { fromDocument, isZerglingDocument, toDocument } from '../../src/store/zergling-document.js'
 
 describe('the zergling document', () => {
   it('when a zergling becomes a document and back, then nothing is lost', () => {
@@ -10,7 +10,10 @@ describe('the zergling document', () => {
       recentCommands: 'M',
       archivedChunks: 2,
       idempotency: [{ key: 'k', commands: 'c', historyLength: 2001, location: { x: 0, y: 1 }, facing: 'N' as const, generation: 7 }],
-      recentWrites: ['token']
+      recentWrites: ['token:2001'],
+      absorbed: ['other'],
+      mergeTombstones: ['5-t'],
+      born: 3
     }
     const doc = { ...toDocument(record), _rev: '7-abc' }
     assert.ok(isZerglingDocument(doc))
@@ -23,15 +26,7 @@ describe('the zergling document', () => {
     assert.equal(fromDocument(bare).recentCommands, '')
     const moved = { ...bare, commandHistory: ['M', 'L'] }
     assert.ok(isZerglingDocument(moved))
-    assert.deepEqual({ ...fromDocument(moved), rev: undefined }, { state: { id: bare._id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: 'ML', archivedChunks: 0, idempotency: [], recentWrites: [], rev: undefined })
-  })
-
-  it('when a history chunk is named, then its id sorts after every zergling id and in index order', () => {
-    const id = randomUUID()
-    assert.ok(historyChunkId(id, 2) > 'f'.repeat(36))
-    assert.ok(historyChunkId(id, 9) < historyChunkId(id, 10))
-    assert.ok(isHistoryChunk({ _id: historyChunkId(id, 0), zergling: id, index: 0, commands: 'MLR' }))
-    assert.ok(!isHistoryChunk({ _id: historyChunkId(id, 0), zergling: id, index: 0, commands: 'MXR' }))
+    assert.deepEqual({ ...fromDocument(moved), rev: undefined }, { state: { id: bare._id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: 'ML', archivedChunks: 0, idempotency: [], recentWrites: [], absorbed: [], mergeTombstones: [], rev: undefined })
   })
 
   it('when a document is a design doc or has another shape, then it is not a zergling', () => {

@@ -8,15 +8,27 @@ import { IDEMPOTENCY_KEYS_KEPT } from '../../src/store/idempotency.js'
 import { HISTORY_CHUNK_SIZE } from '../../src/store/zergling-document.js'
 import { encodeCursor } from '../../src/store/list-cursor.js'
 import { isStoreError, type StoreErrorKind } from '../../src/store/store-error.js'
+import type { DocumentStoreOptions } from '../../src/store/document-store.js'
 import type { StoredZergling, ZerglingStore } from '../../src/store/zergling-store.js'
 
 export interface StoreFixture {
   /** A new store instance on this fixture's database; several of them act like replicas. */
-  open (): Promise<ZerglingStore>
+  open (options?: DocumentStoreOptions): Promise<ZerglingStore>
   /** Writes a document straight into the database, past the store. */
   putRaw (doc: { _id: string } & Record<string, unknown>): Promise<void>
-  /** Reads a document straight from the database. */
-  getRaw (id: string): Promise<Record<string, unknown>>
+  /** Reads a document straight from the database (CouchDB's `revs`, `conflicts` and `rev` query). */
+  getRaw (id: string, query?: { revs?: boolean, conflicts?: boolean, rev?: string }): Promise<Record<string, unknown>>
+  /** The id of every live document, in `_all_docs` order. */
+  rawIds (): Promise<string[]>
+  /** The winning revision of a document, deleted or not (`_all_docs?keys=`), or undefined. */
+  rawRevision (id: string): Promise<string | undefined>
+  /**
+   * Stores revisions as they are, with their `_revisions` path: what replication does
+   * (`_bulk_docs` with `new_edits: false`), so two branches grown from one revision conflict.
+   */
+  putRevisions (docs: Array<Record<string, unknown>>): Promise<void>
+  /** Another, empty database of the same kind: a node cut off from this one. Destroyed with it. */
+  partition (): Promise<StoreFixture>
   /** Closes whatever `open` opened and removes the database. */
   destroy (): Promise<void>
 }
@@ -52,7 +64,7 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
       const [id] = await spawn(1)
       const { rev } = await send(store, id!, 'ML')
       const { recentWrites, ...raw } = await fixture.getRaw(id!)
-      assert.deepEqual(raw, { _id: id, _rev: rev, location: { x: 0, y: 1 }, facing: 'W', recentCommands: 'ML', archivedChunks: 0 })
+      assert.deepEqual(raw, { _id: id, _rev: rev, location: { x: 0, y: 1 }, facing: 'W', recentCommands: 'ML', archivedChunks: 0, born: 1 })
       assert.ok(Array.isArray(recentWrites) && recentWrites.length === 2, 'one token for the spawn, one for the command')
     })
 
@@ -62,6 +74,21 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
       assert.deepEqual((await store.get(id, 'all')).commandHistory, ['M', 'L'])
       const moved = await send(store, id, 'M')
       assert.deepEqual({ location: moved.location, history: moved.commandHistory }, { location: { x: -1, y: 1 }, history: ['M', 'L', 'M'] })
+    })
+
+    it('when chunks were written with the earlier id format (no revision), then they read, and new chunks follow in the new one', async () => {
+      const id = randomUUID()
+      const archived = 'MR'.repeat(500)
+      await fixture.putRaw({ _id: `history:${id}:00000000`, zergling: id, index: 0, commands: archived })
+      await fixture.putRaw({ _id: id, location: { x: 1, y: 0 }, facing: 'N', recentCommands: 'LM', archivedChunks: 1, recentWrites: ['plain-token'] })
+      const more = 'L'.repeat(999)
+      await send(store, id, more)
+      const last = await send(store, id, 'M')
+      assert.equal(last.commandHistory!.join(''), archived + 'LM' + more + 'M')
+      assert.equal((await store.history(id, { offset: 995, limit: 10 })).commands.join(''), (archived + 'LM' + more).slice(995, 1005))
+      const chunks = (await fixture.rawIds()).filter((raw) => raw.startsWith(`history:${id}:`))
+      assert.equal(chunks.length, 2)
+      assert.match(chunks[1]!, new RegExp(`^history:${id}:00000001:\\d+-`))
     })
 
     it('when an id is unknown, then get, command, history and remove say not_found', async () => {
@@ -74,12 +101,19 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
 
     it('when an id is a CouchDB path rather than a zergling id, then it is not_found and nothing is touched', async () => {
       await fixture.putRaw({ _id: '_design/x', views: {} })
-      for (const id of ['_all_docs', '_design/x', '../x', 'a/b', '_changes', '%2F']) {
-        await assertStoreError(store.get(id, 'all'), 'not_found')
-        await assertStoreError(send(store, id, 'M'), 'not_found')
-        await assertStoreError(store.remove(id, 'all'), 'not_found')
+      const [id] = await spawn(1)
+      await send(store, id!, 'M'.repeat(HISTORY_CHUNK_SIZE))
+      await send(store, id!, 'M')
+      const chunk = `history:${id!}:00000000`
+      const paths = ['_all_docs', '_design/x', '_design%2Fx', '_local/x', '../x', 'a/b', '_changes', '%2F', chunk, `${chunk}:1-x`, id!.toUpperCase(), `${id!}/x`]
+      for (const path of paths) {
+        await assertStoreError(store.get(path, 'all'), 'not_found')
+        await assertStoreError(send(store, path, 'M'), 'not_found')
+        await assertStoreError(store.history(path, { offset: 0, limit: 10 }), 'not_found')
+        await assertStoreError(store.remove(path, 'all'), 'not_found')
       }
       assert.match(String((await fixture.getRaw('_design/x'))._rev), /^1-/, 'the design doc was written to')
+      assert.equal((await store.get(id!, 'none')).historyLength, HISTORY_CHUNK_SIZE + 1, 'the zergling and its chunks are untouched')
     })
 
     it('when the database is empty, then list returns no zerglings and no next', async () => {
@@ -225,7 +259,7 @@ export function zerglingStoreContract (name: string, createFixture: () => Promis
       assert.deepEqual(await store.remove(id!, 'all'), last)
       await assertStoreError(store.get(id!, 'all'), 'not_found')
       assert.deepEqual((await store.list({ limit: 10 })).zerglings, [])
-      await assert.rejects(fixture.getRaw(`history:${id!}:00000000`))
+      assert.deepEqual((await fixture.rawIds()).filter((raw) => raw.startsWith(`history:${id!}:`)), [])
     })
 
     it('when a zergling is removed twice, then the second remove says not_found', async () => {

@@ -1,0 +1,122 @@
+// One group-commit batch (command-batcher.ts) for one zergling: read the document, decide each
+// request against it (applied, replayed by its Idempotency-Key, or a reused key), write it all
+// in one revision, then answer every request with the state right after its own commands.
+// The write loop retries on a lost revision race and follows the lost-answer protocol.
+import { move } from '../domain/command.js'
+import type { Command } from '../domain/zergling.js'
+import type { Pending } from './command-batcher.js'
+import type { DocumentBackend } from './document-backend.js'
+import { archiveFullChunks } from './history-archive.js'
+import { commandsDigest, findRecord, keepNewest, keyDigest } from './idempotency.js'
+import { confirmWrite, findWrite, isAmbiguous, lifeStart, revisionOf, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
+import { revisionGeneration } from './revisions.js'
+import { StoreError } from './store-error.js'
+import { viewZergling } from './zergling-reads.js'
+import { HISTORY_CHUNK_SIZE, historyLength, toDocument, type IdempotencyRecord, type ZerglingRecord } from './zergling-document.js'
+import type { CommandRequest, Outcome, StoredZergling } from './zergling-store.js'
+
+export type CommandPending = Pending<CommandRequest, Outcome<StoredZergling>>
+
+/** What one request in a batch turned out to be, decided against the current document. */
+type Step =
+  | { kind: 'applied', historyLength: number, state: ZerglingRecord['state'] }
+  | { kind: 'replayed', record: IdempotencyRecord }
+  | { kind: 'reused' }
+
+type Retry = <T>(attempt: () => Promise<T>) => Promise<T>
+
+/** Decides every request of `batch` against `current`, in order, and the document they make. */
+export function plan (current: ZerglingRecord, batch: readonly CommandPending[]): { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, applied: Command[] } {
+  let state = current.state
+  let length = historyLength(current)
+  const records = [...current.idempotency]
+  const generation = revisionGeneration(current.rev) + 1
+  const applied: Command[] = []
+  const steps = batch.map(({ request }): Step => {
+    const key = request.idempotencyKey === undefined ? undefined : keyDigest(request.idempotencyKey)
+    const commands = commandsDigest(request.commands)
+    const seen = key === undefined ? undefined : findRecord(records, key)
+    if (seen !== undefined) return seen.commands === commands ? { kind: 'replayed', record: seen } : { kind: 'reused' }
+    state = move(state, request.commands)
+    length += request.commands.length
+    applied.push(...request.commands)
+    if (key !== undefined) records.push({ key, commands, historyLength: length, location: state.location, facing: state.facing, generation })
+    return { kind: 'applied', historyLength: length, state }
+  })
+  const { rev: _committed, ...unchanged } = current
+  const born = lifeStart(current)
+  const next = { ...unchanged, state, recentCommands: current.recentCommands + applied.join(''), idempotency: keepNewest(records), ...(born === undefined ? {} : { born }) }
+  return { steps, next, applied }
+}
+
+/**
+ * A batch stored on a branch that a merge has since absorbed (its answer was lost meanwhile):
+ * the state right after its commands existed only on that branch, so each applied request is
+ * answered with the merged zergling, whose history holds its commands once.
+ */
+function absorbedAnswer (steps: readonly Step[], current: ZerglingRecord): { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, rev: string } {
+  const { rev, ...next } = current
+  const merged: Step = { kind: 'applied', historyLength: historyLength(current), state: current.state }
+  return { steps: steps.map((step) => step.kind === 'applied' ? merged : step), next, rev }
+}
+
+/**
+ * The batcher's flush for a store on `backend`; it settles every request and never throws.
+ * `read` is the store's read (a conflicted zergling comes back merged).
+ */
+export function createCommandFlush (backend: DocumentBackend, retry: Retry, read: (id: string) => Promise<ZerglingRecord>): (id: string, batch: CommandPending[]) => Promise<void> {
+  async function settle (id: string, step: Step, request: CommandRequest, next: Omit<ZerglingRecord, 'rev'>, rev: string): Promise<Outcome<StoredZergling>> {
+    switch (step.kind) {
+      case 'applied':
+        return { result: await viewZergling(backend, next, rev, step.historyLength, step.state, request.history), replayed: false }
+      case 'reused':
+        throw new StoreError('idempotency_key_reused', 'This Idempotency-Key was already used with different commands; use a new key for a new request.')
+      case 'replayed': {
+        const { record } = step
+        const state = { id, location: record.location, facing: record.facing }
+        return { result: await viewZergling(backend, next, await revisionOf(backend, id, record.generation, rev), record.historyLength, state, request.history), replayed: true }
+      }
+    }
+  }
+
+  return async function flush (id, batch) {
+    // Every write attempt carries a token (lost-answer.ts): when the answer to one is lost, the
+    // token in the document says whether it was stored.
+    const attempts = new Map<string, { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, generation: number }>()
+    try {
+      const { steps, next, rev } = await retry(async () => {
+        const current = await read(id)
+        const landed = findWrite(current, (token) => attempts.has(token))
+        if (landed !== undefined && landed.absorbed) return absorbedAnswer(attempts.get(landed.token)!.steps, current)
+        if (landed !== undefined) {
+          const attempt = attempts.get(landed.token)!
+          return { ...attempt, rev: await revisionOf(backend, id, attempt.generation, current.rev) }
+        }
+        const { steps, next, applied } = plan(current, batch)
+        if (applied.length === 0) return { steps, next, rev: current.rev }
+        const archived = await archiveFullChunks(backend, current)
+        next.archivedChunks += archived
+        next.recentCommands = next.recentCommands.slice(archived * HISTORY_CHUNK_SIZE)
+        const token = writeToken()
+        next.recentWrites = [...current.recentWrites, writeMark(token, historyLength(next))].slice(-WRITE_MARKS_KEPT)
+        const generation = revisionGeneration(current.rev) + 1
+        attempts.set(token, { steps, next, generation })
+        try {
+          return { steps, next, rev: await backend.putDocument(toDocument(next, current.rev)) }
+        } catch (error) {
+          if (!isAmbiguous(error)) throw error
+          return { steps, next, rev: await confirmWrite(backend, id, token, generation) }
+        }
+      })
+      await Promise.all(batch.map(async (pending, i) => {
+        try {
+          pending.resolve(await settle(id, steps[i]!, pending.request, next, rev))
+        } catch (error) {
+          pending.reject(error)
+        }
+      }))
+    } catch (error) {
+      for (const pending of batch) pending.reject(error)
+    }
+  }
+}

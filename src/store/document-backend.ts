@@ -1,0 +1,51 @@
+// What the shared store logic (document-store.ts) needs from an adapter: raw document access
+// with CouchDB's semantics. The CouchDB adapter (couch-store.ts) and the embedded one
+// (pouch-store.ts) implement it; every failure is already a StoreError when it comes out.
+import type { BrainStatus, ZerglingStore } from './zergling-store.js'
+
+export interface AllDocsRow { id: string, doc?: unknown }
+
+export interface AllDocsRange {
+  /** Inclusive; absent = from the start. */
+  startkey?: string
+  /** Inclusive; absent = to the end. */
+  endkey?: string
+  limit: number
+  /** Each doc with `_conflicts` (its losing live leaves), as a GET with `conflicts=true`. */
+  conflicts?: boolean
+}
+
+export interface GetOptions {
+  /** With `_revisions`: the revision's path, newest first. */
+  revs?: boolean
+  /**
+   * With `_conflicts`, the losing live leaves (CouchDB shows one winner and hides them), and
+   * `_deleted_conflicts`, the deleted ones (CouchDB's `deleted_conflicts=true`).
+   */
+  conflicts?: boolean
+  /**
+   * That revision instead of the winner: a losing leaf, or an earlier revision (CouchDB keeps
+   * their bodies until compaction, then answers the revision with an empty body).
+   */
+  rev?: string
+  /** Allows a longer wait: used to learn whether a write whose answer was lost was stored. */
+  patient?: boolean
+}
+
+/** Raw document access with CouchDB semantics; every failure is already a StoreError. */
+export interface DocumentBackend {
+  readonly kind: ZerglingStore['kind']
+  /** The document, or StoreError `not_found` (unknown, or deleted unless a `rev` is asked for). */
+  getDocument (id: string, options?: GetOptions): Promise<unknown>
+  /**
+   * Creates (no `_rev`) or updates (`_rev`, which may be a losing leaf; `_deleted: true` writes a
+   * tombstone with the body given); StoreError `conflict` on a 409. Returns the new rev.
+   */
+  putDocument (doc: { _id: string, _rev?: string }): Promise<string>
+  /** Writes the tombstone; StoreError `conflict` when `rev` is no longer current. */
+  deleteDocument (id: string, rev: string): Promise<void>
+  /** `_all_docs?include_docs=true` over a key range; only rows whose winner is not deleted. */
+  allDocs (range: AllDocsRange): Promise<AllDocsRow[]>
+  check (): Promise<BrainStatus>
+  close (): Promise<void>
+}

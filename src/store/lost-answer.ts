@@ -1,0 +1,121 @@
+// The lost-answer protocol. When CouchDB's answer to a write is lost (the connection cut, or the
+// call past its timeout) the write may or may not have been stored. Every write therefore
+// carries a random token that the document keeps (`recentWrites`); a patient read afterwards
+// says which it was, so a command is neither lost (told "error" though stored) nor applied twice
+// (retried though stored). When even the patient read fails, the outcome is unknown and the
+// caller is told so (`outcome_unknown`): an Idempotency-Key settles it.
+import { randomBytes } from 'node:crypto'
+import type { DocumentBackend } from './document-backend.js'
+import { revisionFrom, revisionGeneration } from './revisions.js'
+import { isStoreError, StoreError } from './store-error.js'
+import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
+
+/**
+ * How many write marks a document keeps: the attempts of one batch, and enough of the recent past
+ * for two branches of a conflict to still share one (the newest shared one is where they forked).
+ */
+export const WRITE_MARKS_KEPT = 16
+
+export function writeToken (): string {
+  return randomBytes(9).toString('base64url')
+}
+
+/** What a write leaves in `recentWrites`: its token and the history's length right after it. */
+export function writeMark (token: string, historyLength: number): string {
+  return `${token}:${historyLength}`
+}
+
+/** A mark's token and length; documents written before marks had lengths hold plain tokens. */
+export function parseWriteMark (mark: string): { token: string, length?: number } {
+  const colon = mark.indexOf(':')
+  if (colon === -1) return { token: mark }
+  const length = Number(mark.slice(colon + 1))
+  return { token: mark.slice(0, colon), length: Number.isSafeInteger(length) && length >= 0 ? length : undefined }
+}
+
+/**
+ * Where a write with one of these tokens is: on the document's own line of revisions, on a
+ * losing branch that a merge absorbed (it was stored: its commands are in the history), or not
+ * (yet) in this document.
+ */
+export function findWrite (record: Pick<ZerglingRecord, 'recentWrites' | 'absorbed'>, isOurs: (token: string) => boolean): { token: string, absorbed: boolean } | undefined {
+  const own = record.recentWrites.map((mark) => parseWriteMark(mark).token).find(isOurs)
+  if (own !== undefined) return { token: own, absorbed: false }
+  const absorbed = record.absorbed.find(isOurs)
+  return absorbed === undefined ? undefined : { token: absorbed, absorbed: true }
+}
+
+/** The request may have reached CouchDB and taken effect without its answer coming back. */
+export function isAmbiguous (error: unknown): boolean {
+  return isStoreError(error) && error.ambiguous
+}
+
+/** A read that could not decide, after a write that may have been stored. */
+export function unknownOutcome (error: unknown): unknown {
+  if (!isStoreError(error, 'unavailable')) return error
+  return new StoreError('outcome_unknown', 'CouchDB went away before confirming whether the change was stored: it may or may not have been applied. Retry with the same Idempotency-Key to be sure it is applied exactly once.')
+}
+
+/**
+ * After a write whose answer was lost: a patient read decides. Stored → its revision (or, when
+ * its branch was merged into another, the merged one's). Not stored → a `conflict`, so the write
+ * loop re-reads and tries again (a late arrival of the lost write then fails on the stale
+ * revision, and its token is recognised if it won). A write on a losing leaf of a conflict is
+ * not found here either: the loop's next read merges that leaf in and finds it absorbed. CouchDB
+ * still unreachable → `outcome_unknown`.
+ */
+export async function confirmWrite (backend: DocumentBackend, id: string, token: string, generation: number): Promise<string> {
+  let doc: unknown
+  try {
+    doc = await backend.getDocument(id, { revs: true, patient: true })
+  } catch (error) {
+    throw unknownOutcome(error)
+  }
+  const found = isZerglingDocument(doc) ? findWrite(fromDocument(doc), (candidate) => candidate === token) : undefined
+  if (found !== undefined) return found.absorbed ? (doc as { _rev: string })._rev : revisionFrom(doc, generation)
+  throw new StoreError('conflict', 'The write was not stored, or not on the winning revision.')
+}
+
+/** After a spawn whose answer was lost: the stored document, or `conflict` to try again. */
+export async function confirmSpawn (backend: DocumentBackend, id: string): Promise<ZerglingRecord> {
+  try {
+    const doc = await backend.getDocument(id, { revs: true, patient: true })
+    if (!isZerglingDocument(doc)) throw new StoreError('conflict', 'The spawn was not stored.')
+    const record = fromDocument(doc)
+    return { ...record, rev: revisionFrom(doc, lifeStart(record) ?? 1) }
+  } catch (error) {
+    if (isStoreError(error, 'not_found')) throw new StoreError('conflict', 'The spawn was not stored.')
+    throw unknownOutcome(error)
+  }
+}
+
+/** After a delete whose answer was lost: returns when it was stored, else `conflict` to try again. */
+export async function confirmGone (backend: DocumentBackend, id: string): Promise<void> {
+  try {
+    await backend.getDocument(id, { patient: true })
+  } catch (error) {
+    if (isStoreError(error, 'not_found')) return
+    throw unknownOutcome(error)
+  }
+  throw new StoreError('conflict', 'The delete was not stored.')
+}
+
+/**
+ * The generation this life of the id began at: `born` once a write recorded it, else from the
+ * marks — each write on the document's line leaves one, and the spawn's is the first at length
+ * 0 (a respawned id's life starts on the old one's tombstone, past generation 1). Undefined when
+ * neither is there (a document from before marks had lengths). A revision no mark stands for
+ * (an edit past the store) can only make it come out later, never earlier.
+ */
+export function lifeStart (record: Pick<ZerglingRecord, 'recentWrites' | 'rev' | 'born'>): number | undefined {
+  if (record.born !== undefined) return record.born
+  const marks = record.recentWrites
+  const spawn = marks.findIndex((mark) => parseWriteMark(mark).length === 0)
+  return spawn === -1 ? undefined : revisionGeneration(record.rev) - (marks.length - 1 - spawn)
+}
+
+/** The full revision of generation `generation` of a document whose latest revision is `latest`. */
+export async function revisionOf (backend: DocumentBackend, id: string, generation: number, latest: string): Promise<string> {
+  if (revisionGeneration(latest) === generation) return latest
+  return revisionFrom(await backend.getDocument(id, { revs: true }), generation) ?? latest
+}

@@ -1,0 +1,43 @@
+// Reading a zergling: its main document as a record — a conflicted one merged first
+// (conflict-merge.ts), one deleted on a branch deleted (deleted-branches.ts), which costs
+// nothing more when there is neither: `conflicts=true` is a query flag — and the answer a caller
+// gets (its state, revision, history length and the part of the history it asked for).
+import { isZerglingId } from '../domain/zergling-id.js'
+import { mergeConflicts, type MergeHooks } from './conflict-merge.js'
+import type { DocumentBackend } from './document-backend.js'
+import { judgeDeletes, rememberTombstones, unjudgedDeletes } from './deleted-branches.js'
+import { readHistory } from './history-reader.js'
+import { conflictsOf } from './revisions.js'
+import { notFound } from './store-error.js'
+import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
+import type { HistoryView, StoredZergling } from './zergling-store.js'
+
+/**
+ * The zergling's main document, merged when conflicted, or StoreError `not_found`. An id that is
+ * not a zergling id (`_local/x`, `_design/x`, a chunk's `history:…`) is `not_found` before
+ * CouchDB is asked, so the answer never depends on what CouchDB makes of it as a path (3.4
+ * answers some with a 5xx).
+ */
+export async function readZergling (backend: DocumentBackend, id: string, hooks?: MergeHooks): Promise<ZerglingRecord> {
+  if (!isZerglingId(id)) throw notFound()
+  const doc = await backend.getDocument(id, { conflicts: true })
+  if (!isZerglingDocument(doc)) throw notFound()
+  const record = fromDocument(doc)
+  // A deleted branch first: a user's delete there means the zergling is gone (deleted-branches.ts).
+  const deleted = unjudgedDeletes(doc, record)
+  const tombstones = deleted.length === 0 ? [] : await judgeDeletes(backend, doc, deleted)
+  // A write here that loses a revision race throws `conflict`: callers read inside a retry.
+  if (conflictsOf(doc).length > 0) return await mergeConflicts(backend, doc, hooks, tombstones)
+  return tombstones.length === 0 ? record : await rememberTombstones(backend, record, tombstones)
+}
+
+/** The answer for `state` at history length `length`, with the history asked for. */
+export async function viewZergling (
+  backend: DocumentBackend, record: Omit<ZerglingRecord, 'rev'>, rev: string, length: number, state: ZerglingRecord['state'], history: HistoryView
+): Promise<StoredZergling> {
+  const zergling: StoredZergling = { ...state, rev, historyLength: length }
+  if (history === 'none') return zergling
+  const from = history === 'all' ? 0 : Math.max(0, length - history.last)
+  zergling.commandHistory = await readHistory(backend, { ...record, rev }, from, length)
+  return zergling
+}

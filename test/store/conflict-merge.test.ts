@@ -1,0 +1,247 @@
+// The merge of a conflicted zergling against the in-memory backend, where the order of events
+// can be scripted: a second merger overtaking the first, a write whose answer was lost landing
+// on a branch that then loses, compaction taking the common ancestor's body away.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { applyCommands, parseCommands, spawnZergling, type Command } from '../../src/domain/index.js'
+import type { MergeReport } from '../../src/store/conflict-merge.js'
+import { createDocumentStore } from '../../src/store/document-store.js'
+import { WRITE_MARKS_KEPT } from '../../src/store/lost-answer.js'
+import { absorb, sharedMark, startMerge } from '../../src/store/merge-plan.js'
+import type { ZerglingRecord } from '../../src/store/zergling-document.js'
+import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { createMemoryBackend, lostAnswer, type MemoryBackend } from './support/memory-backend.js'
+import { send, sendEach } from './support/send.js'
+
+/** Copies every live leaf of `from` into `to` with its `_revisions`, as replication does. */
+async function replicate (from: MemoryBackend, to: MemoryBackend): Promise<void> {
+  for (const { id } of await from.allDocs({ limit: 1_000_000 })) {
+    const live = from.leaves(id).filter((leaf) => !leaf.deleted)
+    to.importRevisions(await Promise.all(live.map(async ({ rev }) => await from.getDocument(id, { rev, revs: true }) as Record<string, unknown>)))
+  }
+}
+
+interface World { backend: MemoryBackend, store: ZerglingStore, merges: MergeReport[], id: string }
+
+async function world (letters = 'M'): Promise<World> {
+  const backend = createMemoryBackend()
+  const merges: MergeReport[] = []
+  const store = createDocumentStore(backend, { mergeHooks: { onMerge: (report) => merges.push(report) } })
+  const { id } = (await store.spawn()).result
+  await send(store, id, letters)
+  return { backend, store, merges, id }
+}
+
+/** A copy of `main`'s database with its own store: a node cut off. */
+async function cutOff (main: MemoryBackend): Promise<{ backend: MemoryBackend, store: ZerglingStore, heal: () => Promise<void> }> {
+  const backend = createMemoryBackend()
+  await replicate(main, backend)
+  return { backend, store: createDocumentStore(backend), heal: async () => { await replicate(backend, main) } }
+}
+
+async function assertMerged ({ backend, store, id }: World, history: string): Promise<void> {
+  const zergling = await store.get(id, 'all')
+  assert.equal(zergling.commandHistory!.join(''), history)
+  const replayed = applyCommands(spawnZergling(id), [...history] as Command[])
+  assert.deepEqual([zergling.location, zergling.facing], [replayed.location, replayed.facing], 'the state is the history replayed')
+  assert.deepEqual(backend.leaves(id).filter((leaf) => !leaf.deleted).length, 1, 'one live leaf is left')
+}
+
+const many = (count: number, letters: string): string[] => Array.from({ length: count }, (_, i) => letters[i % letters.length]!)
+
+describe('merging a conflicted zergling', () => {
+  it('when a zergling has no conflict, then a command costs one read and one write, and a get one read', async () => {
+    const { backend, store, id } = await world()
+    backend.calls.length = 0
+    await send(store, id, 'LM')
+    assert.deepEqual(backend.calls.map((call) => call.op), ['get', 'put'])
+    assert.equal(backend.calls[0]!.options?.conflicts, true, 'conflicts are asked for with the read itself')
+    backend.calls.length = 0
+    await store.get(id, 'all')
+    assert.deepEqual(backend.calls.map((call) => call.op), ['get'])
+  })
+
+  it('when a loser was merged, then its leaf ends in a tombstone marked with the merged revision, which the zergling remembers', async () => {
+    const main = await world()
+    const side = await cutOff(main.backend)
+    await sendEach(main.store, main.id, ['R', 'M'])
+    await sendEach(side.store, main.id, ['L'])
+    await side.heal()
+    await main.store.get(main.id, 'none')
+    const tombstones = main.backend.leaves(main.id).filter((leaf) => leaf.deleted)
+    const current = await main.backend.getDocument(main.id, { revs: true }) as { _revisions: { start: number, ids: string[] }, mergeTombstones: string[] }
+    assert.deepEqual(tombstones.map((leaf) => leaf.body?.mergedInto), [`${current._revisions.start - 1}-${current._revisions.ids[1]!}`], 'the merge, which the remembering write follows')
+    assert.deepEqual(current.mergeTombstones, tombstones.map((leaf) => leaf.rev))
+    assert.deepEqual(main.merges, [{ id: main.id, forks: ['token'], written: true }])
+    main.backend.calls.length = 0
+    await send(main.store, main.id, 'M')
+    assert.deepEqual(main.backend.calls.map((call) => call.op), ['get', 'put'], 'a remembered tombstone costs nothing')
+  })
+
+  it('when a branch forked again on the cut-off side, then the commands both of its leaves share are merged once', async () => {
+    const main = await world()
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, ['R', 'M', 'M', 'M'])
+    const shared = await sendEach(side.store, main.id, ['L'])
+    const deeper = await cutOff(side.backend)
+    const one = await sendEach(side.store, main.id, ['MM'])
+    const two = await sendEach(deeper.store, main.id, ['R', 'R'])
+    await deeper.heal()
+    await side.heal()
+    assert.equal(main.backend.leaves(main.id).length, 3)
+    // Losers oldest first: the side's leaf (generation 4) before the deeper one's (generation 5).
+    await assertMerged(main, 'M' + ours + shared + one + two)
+  })
+
+  it('when a loser brings more commands than a main document keeps, then the merge moves them into chunks of its own line, and the loser\'s chunks go', async () => {
+    const main = await world()
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, many(5, 'R'))
+    const theirs = await sendEach(side.store, main.id, ['L'.repeat(1000), 'ML'.repeat(500), 'MR'.repeat(500), 'R'])
+    await side.heal()
+    await assertMerged(main, 'M' + ours + theirs)
+    const raw = await main.backend.getDocument(main.id, { revs: true }) as { recentCommands: string, archivedChunks: number, _revisions: { start: number, ids: string[] } }
+    assert.ok(raw.recentCommands.length < 1000, `a tail of ${raw.recentCommands.length}`)
+    assert.equal(raw.archivedChunks, 3)
+    const path = new Set(raw._revisions.ids.map((hash, i) => `${raw._revisions.start - i}-${hash}`))
+    const chunks = (await main.backend.allDocs({ startkey: 'history:', endkey: 'history:\ufff0', limit: 100 })).map((row) => row.id.split(':').slice(3).join(':'))
+    assert.deepEqual(chunks.filter((cutFrom) => !path.has(cutFrom)), [], 'every chunk left was cut on the merged line')
+    assert.equal((await main.store.history(main.id, { offset: 990, limit: 30 })).commands.join(''), ('M' + ours + theirs).slice(990, 1020))
+  })
+
+  it('when a second merger overtakes the first, then the first finds the loser absorbed and only deletes it', async () => {
+    const main = await world()
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, ['R', 'M'])
+    const theirs = await sendEach(side.store, main.id, ['LL'])
+    await side.heal()
+    // The overtaking merger writes its merge, then dies before deleting the loser.
+    const overtaking = createDocumentStore(main.backend, { wrapBackend: (backend) => ({ ...backend, putDocument: async (doc) => { if ('_deleted' in doc) throw lostAnswer(); return await backend.putDocument(doc) } }) })
+    let overtaken = false
+    main.backend.intercept = async (call, proceed) => {
+      if (!overtaken && call.op === 'put' && call.doc?.absorbed !== undefined) {
+        overtaken = true
+        await assert.rejects(overtaking.get(main.id, 'all'), 'the overtaking merger dies after its write')
+        assert.equal(main.backend.leaves(main.id).filter((leaf) => !leaf.deleted).length, 2)
+      }
+      return await proceed()
+    }
+    await assertMerged(main, 'M' + ours + theirs)
+    assert.ok(overtaken)
+    assert.deepEqual(main.merges.map((merge) => merge.written), [false], 'the overtaken merge lost the race, then only deleted the loser')
+  })
+
+  it('when another merger deletes the loser\'s chunks while this one reads them, then it reads again and merges once', async () => {
+    const main = await world('M'.repeat(900))
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, ['R'.repeat(200), 'M', 'M'])
+    const theirs = await sendEach(side.store, main.id, ['L'.repeat(200), 'LM'])
+    await side.heal()
+    const overtaking = createDocumentStore(main.backend)
+    let overtaken = false
+    main.backend.intercept = async (call, proceed) => {
+      if (!overtaken && call.op === 'allDocs' && String(call.options?.startkey).startsWith('history:')) {
+        overtaken = true
+        await overtaking.get(main.id, 'none')
+      }
+      return await proceed()
+    }
+    await assertMerged(main, 'M'.repeat(900) + ours + theirs)
+    assert.ok(overtaken)
+  })
+
+  it('when a write whose answer was lost ends up on the losing branch, then it is confirmed from the merge and not applied again', async () => {
+    const main = await world()
+    const side = await cutOff(main.backend)
+    const theirs = await sendEach(side.store, main.id, ['L', 'L', 'M'])
+    let lost = false
+    main.backend.intercept = async (call, proceed) => {
+      const result = await proceed()
+      if (!lost && call.op === 'put') {
+        // Stored; then, before the answer arrives, a heal makes the side's longer branch win.
+        lost = true
+        await side.heal()
+        throw lostAnswer()
+      }
+      return result
+    }
+    const answer = await send(main.store, main.id, 'RM')
+    assert.ok(lost)
+    main.backend.intercept = undefined
+    await assertMerged(main, 'M' + theirs + 'RM')
+    const merged = await main.store.get(main.id, 'none')
+    assert.deepEqual(answer, merged, 'answered with the merged zergling, which holds its commands')
+  })
+
+  it(`when the branches share none of their last ${WRITE_MARKS_KEPT} writes and compaction took the ancestor, then the common prefix is the fork point, and the merge says so`, async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 2, 'RM'))
+    const theirs = await sendEach(side.store, main.id, many(WRITE_MARKS_KEPT + 1, 'LM'))
+    await side.heal()
+    main.backend.compact()
+    await assertMerged(main, 'MM' + ours + theirs)
+    assert.deepEqual(main.merges.map((merge) => merge.forks), [['prefix']])
+  })
+
+  it('when the prefix is the only fork point left and both sides began with the same command, then that command is kept once: the documented limit', async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, ['R', ...many(WRITE_MARKS_KEPT + 1, 'M')])
+    const theirs = await sendEach(side.store, main.id, ['R', ...many(WRITE_MARKS_KEPT, 'L')])
+    await side.heal()
+    main.backend.compact()
+    await assertMerged(main, 'MM' + ours + theirs.slice(1))
+  })
+
+  it('when the ancestor\'s body is still there, then the fork point comes from it, without the prefix\'s limit', async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, ['R', ...many(WRITE_MARKS_KEPT + 1, 'M')])
+    const theirs = await sendEach(side.store, main.id, ['R', ...many(WRITE_MARKS_KEPT, 'L')])
+    await side.heal()
+    await assertMerged(main, 'MM' + ours + theirs)
+    assert.deepEqual(main.merges.map((merge) => merge.forks), [['ancestor']])
+  })
+
+  it('when a losing leaf is not a zergling at all, then it is deleted and the winner stays as it was', async () => {
+    const main = await world('MR')
+    const [winner] = main.backend.leaves(main.id)
+    main.backend.importRevisions([{ _id: main.id, _revisions: { start: 2, ids: ['00000000000000000000000000000000', winner!.rev.slice(2)] }, hello: 'world' }])
+    assert.equal(main.backend.leaves(main.id).length, 2)
+    await assertMerged(main, 'MR')
+  })
+})
+
+describe('the merge plan', () => {
+  const record = (recentWrites: string[], absorbed: string[] = [], keys: string[] = []): ZerglingRecord => ({
+    state: { id: 'z', location: { x: 0, y: 0 }, facing: 'N' },
+    rev: '3-a',
+    recentCommands: 'MM',
+    archivedChunks: 0,
+    idempotency: keys.map((key) => ({ key, commands: 'c', historyLength: 1, location: { x: 0, y: 1 }, facing: 'N', generation: 2 })),
+    recentWrites,
+    absorbed,
+    mergeTombstones: []
+  })
+
+  it('when the loser\'s newest shared write is on the winner\'s line or already absorbed, then its recorded length is the fork point', () => {
+    const base = startMerge(record(['a:0', 'b:1', 'c:2'], ['x']))
+    assert.deepEqual(sharedMark(base, record(['a:0', 'b:1', 'd:3'])), { token: 'b', length: 1 })
+    assert.deepEqual(sharedMark(base, record(['b:1', 'x:5', 'y:6'])), { token: 'x', length: 5 })
+    assert.equal(sharedMark(base, record(['q:1'])), undefined)
+    assert.deepEqual(sharedMark(base, record(['b'])), { token: 'b' }, 'a plain token from before lengths gives no fork point')
+  })
+
+  it('when a loser is absorbed, then its commands move the winner\'s state, its keys join, and its tokens are absorbed, never marks', () => {
+    const winner = record(['a:0', 'b:2'], [], ['k1'])
+    const merged = absorb(startMerge(winner), record(['a:0', 'l:1'], ['old'], ['k1', 'k2']), parseCommands('RM'))
+    assert.deepEqual(merged.record.state, { id: 'z', location: { x: 1, y: 0 }, facing: 'E' })
+    assert.equal(merged.record.recentCommands, 'MMRM')
+    assert.deepEqual(merged.record.idempotency.map((entry) => entry.key), ['k1', 'k2'])
+    assert.deepEqual(merged.record.recentWrites, ['a:0', 'b:2'])
+    assert.deepEqual(merged.record.absorbed, ['old', 'l'])
+    assert.equal(merged.changed, true)
+    assert.equal(absorb(startMerge({ ...merged.record, rev: '4-b' }), record(['a:0', 'l:1']), []).changed, false, 'a loser already absorbed changes nothing')
+  })
+})

@@ -1,0 +1,210 @@
+// Conflicted zerglings, on every store (called from each store's test file, like the contract).
+// A conflict is made the way a partitioned CouchDB cluster makes it: a second database stands for
+// the node cut off; both sides take commands through their own stores; healing replicates the
+// cut-off side's documents back with `new_edits: false` and their `_revisions`, so the zergling
+// ends up with two leaves grown from one revision. The winner is CouchDB's choice (the highest
+// generation): each test gives the side meant to win more writes, so the merged order is known.
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { applyCommands, parseCommands, spawnZergling, type Command } from '../../src/domain/index.js'
+import type { DocumentBackend } from '../../src/store/document-backend.js'
+import { WRITE_MARKS_KEPT } from '../../src/store/lost-answer.js'
+import { StoreError } from '../../src/store/store-error.js'
+import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { send, sendEach } from './support/send.js'
+import { assertStoreError, type StoreFixture } from './zergling-store.contract.js'
+
+export function conflictsContract (name: string, createFixture: () => Promise<StoreFixture>): void {
+  describe(`conflicted zerglings on ${name}`, () => {
+    let fixture: StoreFixture
+    let store: ZerglingStore
+
+    beforeEach(async () => {
+      fixture = await createFixture()
+      store = await fixture.open()
+    })
+    afterEach(async () => { await fixture.destroy() })
+
+    /** Copies every live document, and the tombstones of `deleted`, with their `_revisions`. */
+    async function replicate (from: StoreFixture, to: StoreFixture, deleted: readonly string[] = []): Promise<void> {
+      const docs = await Promise.all((await from.rawIds()).map(async (id) => await from.getRaw(id, { revs: true })))
+      for (const id of deleted) docs.push(await from.getRaw(id, { rev: (await from.rawRevision(id))!, revs: true }))
+      await to.putRevisions(docs)
+    }
+
+    /** A node cut off now: a copy of the database with its own store. */
+    async function cutOff (): Promise<{ side: StoreFixture, there: ZerglingStore, heal: (deleted?: string[]) => Promise<void> }> {
+      const side = await fixture.partition()
+      await replicate(fixture, side)
+      return { side, there: await side.open(), heal: async (deleted) => { await replicate(side, fixture, deleted) } }
+    }
+
+    async function spawnWith (letters: string): Promise<string> {
+      const { id } = (await store.spawn()).result
+      for (let at = 0; at < letters.length; at += 1000) await send(store, id, letters.slice(at, at + 1000))
+      return id
+    }
+
+    async function leaves (id: string): Promise<number> {
+      const raw = await fixture.getRaw(id, { conflicts: true })
+      return 1 + (Array.isArray(raw._conflicts) ? raw._conflicts.length : 0)
+    }
+
+    /** The zergling reads back with exactly `history`, its state is that history replayed, no conflict is left. */
+    async function assertMerged (id: string, history: string, on = store): Promise<void> {
+      const zergling = await on.get(id, 'all')
+      assert.equal(zergling.commandHistory!.join(''), history)
+      assert.equal(zergling.historyLength, history.length)
+      const replayed = applyCommands(spawnZergling(id), [...history] as Command[])
+      assert.deepEqual({ location: zergling.location, facing: zergling.facing }, { location: replayed.location, facing: replayed.facing }, 'the state is the history replayed')
+      assert.equal(await leaves(id), 1, 'no _conflicts are left')
+    }
+
+    it('when two branches took their own acknowledged commands, then a read has every command of both exactly once and the state of its history', async () => {
+      const id = await spawnWith('MM')
+      const { there, heal } = await cutOff()
+      const ours = await sendEach(store, id, ['RM', 'L', 'M'])
+      const theirs = await sendEach(there, id, ['LMM', 'R'])
+      await heal()
+      assert.equal(await leaves(id), 2, 'the heal made a conflict')
+      await assertMerged(id, 'MM' + ours + theirs)
+      assert.deepEqual((await store.list({ limit: 10 })).zerglings.map((z) => z.historyLength), [2 + ours.length + theirs.length])
+    })
+
+    it('when both branches crossed the same chunk boundary, then each keeps its own chunk and the merged history reads back whole, also past the next boundary', async () => {
+      const id = await spawnWith('M'.repeat(900))
+      const { there, heal } = await cutOff()
+      const ours = await sendEach(store, id, ['LM'.repeat(150), 'LM'.repeat(150), 'LLM'.repeat(100)])
+      const theirs = await sendEach(there, id, ['RM'.repeat(150), 'RRM'.repeat(100)])
+      await heal()
+      const history = 'M'.repeat(900) + ours + theirs
+      await assertMerged(id, history)
+      for (const [offset, limit] of [[0, 1000], [950, 100], [1000, 1000], [1400, 600]] as const) {
+        assert.equal((await store.history(id, { offset, limit })).commands.join(''), history.slice(offset, offset + limit), `slice at ${offset}`)
+      }
+      const more = await sendEach(store, id, ['M'.repeat(1000), 'R'])
+      await assertMerged(id, history + more)
+    })
+
+    it('when three leaves hold commands, then all of them are merged, losers oldest first', async () => {
+      const id = await spawnWith('M')
+      const first = await cutOff()
+      const second = await cutOff()
+      const ours = await sendEach(store, id, ['R', 'M', 'M', 'L'])
+      const one = await sendEach(first.there, id, ['LM'])
+      const two = await sendEach(second.there, id, ['RRM', 'M'])
+      await first.heal()
+      await second.heal()
+      assert.equal(await leaves(id), 3)
+      await assertMerged(id, 'M' + ours + one + two)
+    })
+
+    it('when a merge is cut off after its write, before the loser is deleted, then the next read only deletes it: nothing is doubled', async () => {
+      const id = await spawnWith('M')
+      const { there, heal } = await cutOff()
+      const ours = await sendEach(store, id, ['R', 'M'])
+      const theirs = await sendEach(there, id, ['LL'])
+      await heal()
+      const crashing = await fixture.open({ wrapBackend: failTombstones })
+      await assertStoreError(crashing.get(id, 'all'), 'unavailable')
+      assert.equal(await leaves(id), 2, 'the loser is still there')
+      assert.equal((await fixture.getRaw(id)).recentCommands, 'M' + ours + theirs, 'the merge was written')
+      await assertMerged(id, 'M' + ours + theirs, await fixture.open())
+    })
+
+    it('when two stores read a conflicted zergling at once, then both see every command exactly once', async () => {
+      const id = await spawnWith('M')
+      const { there, heal } = await cutOff()
+      const ours = await sendEach(store, id, ['R', 'M', 'M'])
+      const theirs = await sendEach(there, id, ['L', 'LM'])
+      await heal()
+      const replicas = [store, await fixture.open(), await fixture.open()]
+      const seen = await Promise.all(replicas.map(async (replica) => (await replica.get(id, 'all')).commandHistory!.join('')))
+      assert.deepEqual(seen, seen.map(() => 'M' + ours + theirs))
+      await assertMerged(id, 'M' + ours + theirs)
+    })
+
+    it('when commands are sent to a conflicted zergling, then they land after the merged history, once each', async () => {
+      const id = await spawnWith('M')
+      const { there, heal } = await cutOff()
+      const ours = await sendEach(store, id, ['R', 'M'])
+      const theirs = await sendEach(there, id, ['LMM'])
+      await heal()
+      const replicas = [store, await fixture.open()]
+      const answers = await Promise.all(['M', 'L', 'M'].map(async (letters, i) => await send(replicas[i % 2]!, id, letters)))
+      assert.deepEqual(answers.map((answer) => answer.historyLength).sort(), [7, 8, 9])
+      const history = (await store.get(id, 'all')).commandHistory!.join('')
+      assert.equal(history.slice(0, 6), 'M' + ours + theirs)
+      assert.deepEqual([...history.slice(6)].sort(), ['L', 'M', 'M'])
+      await assertMerged(id, history)
+    })
+
+    it('when an Idempotency-Key was used on the losing branch, then repeating it after the merge replays that answer and applies nothing', async () => {
+      const id = await spawnWith('M')
+      const { there, heal } = await cutOff()
+      const ours = await sendEach(store, id, ['R', 'M', 'M'])
+      const answered = await send(there, id, 'LM', 'sent-to-the-cut-off-node')
+      await heal()
+      const again = await store.command(id, { commands: parseCommands('LM'), history: 'none', idempotencyKey: 'sent-to-the-cut-off-node' })
+      assert.equal(again.replayed, true)
+      assert.deepEqual({ location: again.result.location, facing: again.result.facing, length: again.result.historyLength }, { location: answered.location, facing: answered.facing, length: answered.historyLength })
+      await assertMerged(id, 'M' + ours + 'LM')
+    })
+
+    it(`when the branches share none of their last ${WRITE_MARKS_KEPT} writes, then the common ancestor revision gives the fork point`, async () => {
+      const id = await spawnWith('MM')
+      const { there, heal } = await cutOff()
+      const ours = await sendEach(store, id, Array.from({ length: WRITE_MARKS_KEPT + 2 }, (_, i) => (i % 2 === 0 ? 'R' : 'M')))
+      const theirs = await sendEach(there, id, Array.from({ length: WRITE_MARKS_KEPT + 1 }, (_, i) => (i % 3 === 0 ? 'L' : 'M')))
+      await heal()
+      await assertMerged(id, 'MM' + ours + theirs)
+    })
+
+    it('when a zergling was deleted on one side and moved on the other, then after the heal the acknowledged delete wins: it stays deleted', async () => {
+      const id = await spawnWith('MM')
+      const { there, heal } = await cutOff()
+      await sendEach(there, id, ['L', 'M', 'M'])
+      await store.remove(id, 'none')
+      await heal()
+      assert.equal(await leaves(id), 1, 'the moved side shows; the delete hides in _deleted_conflicts')
+      await assertStoreError(store.get(id, 'all'), 'not_found')
+      await assertStoreError(send(store, id, 'M'), 'not_found')
+      assert.deepEqual((await store.list({ limit: 10 })).zerglings, [])
+      assert.ok(!(await fixture.rawIds()).includes(id), 'no live leaf is left')
+    })
+
+    it('when the delete was on the cut-off side, then it wins too, and a respawn with the same key starts a life that the old deletes leave alone', async () => {
+      const { id } = (await store.spawn({ idempotencyKey: 'deleted-over-there' })).result
+      await send(store, id, 'M')
+      const { there, heal } = await cutOff()
+      await sendEach(store, id, ['R', 'M', 'M'])
+      await there.remove(id, 'none')
+      await heal([id])
+      await assertStoreError(store.get(id, 'none'), 'not_found')
+      const again = await store.spawn({ idempotencyKey: 'deleted-over-there' })
+      assert.deepEqual([again.result.id, again.replayed], [id, false])
+      await sendEach(store, id, ['L', 'M'])
+      await assertMerged(id, 'LM')
+      assert.deepEqual((await store.list({ limit: 10 })).zerglings.map((z) => z.id), [id])
+    })
+
+    it('when a branch took a keyed spawn\'s whole life and the other side never saw it, then it is simply there after the heal', async () => {
+      const { there, heal } = await cutOff()
+      const { id } = (await there.spawn({ idempotencyKey: 'born-on-the-cut-off-node' })).result
+      const theirs = await sendEach(there, id, ['M'.repeat(1000), 'RM'])
+      await heal()
+      await assertMerged(id, theirs)
+    })
+  })
+}
+
+/** A backend whose tombstones for losing leaves fail: a merge cut off right after its write. */
+function failTombstones (backend: DocumentBackend): DocumentBackend {
+  return {
+    ...backend,
+    putDocument: async (doc) => {
+      if ((doc as { _deleted?: boolean })._deleted === true) throw new StoreError('unavailable', 'The process died here (scripted).')
+      return await backend.putDocument(doc)
+    }
+  }
+}
