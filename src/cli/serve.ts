@@ -4,6 +4,7 @@ import { formatReport, runBootstrap } from '../bootstrap/index.js'
 import { ConfigError, loadConfig } from '../config.js'
 import { startServer } from '../http/server.js'
 import { openStore } from '../store/open-store.js'
+import { StoreOpenError } from '../store/store-error.js'
 
 const HELP = `usage: overmind serve [--http.addr HOST:PORT] [--bootstrap]
 
@@ -16,7 +17,8 @@ options:
   --bootstrap             run \`overmind bootstrap\` (all steps) first; exit 1 if a step fails
   -h, --help              this text
 
-exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or configuration`
+exit codes: 0 stopped cleanly, 1 failed (also: the embedded store's directory is damaged or
+unusable), 2 bad usage or configuration`
 
 export async function cli (args: string[]): Promise<number> {
   let values: { 'http.addr'?: string, help?: boolean, bootstrap?: boolean }
@@ -54,7 +56,16 @@ export async function cli (args: string[]): Promise<number> {
     if (!report.ok) return 1
   }
   const storeConfig = config.store
-  const server = await startServer({ config, openStore: async (hooks) => await openStore(storeConfig, hooks) })
+  let server
+  try {
+    server = await startServer({ config, openStore: async (hooks) => await openStore(storeConfig, hooks) })
+  } catch (error) {
+    // A store that cannot be opened (a damaged data directory, a full disk) is not served at
+    // all: one sentence saying what to do, exit 1, and Kubernetes shows it in the pod's log.
+    if (!(error instanceof StoreOpenError)) throw error
+    process.stderr.write(`overmind serve: ${error.message}\n`)
+    return 1
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => { server.shutdown(signal).then(resolve, resolve) }
     process.once('SIGTERM', stop)

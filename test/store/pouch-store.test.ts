@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import PouchDB from 'pouchdb'
+import { guardedLeveldown } from '../../src/store/guarded-leveldown.js'
 import { createPouchStore } from '../../src/store/pouch-store.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
@@ -15,8 +16,8 @@ async function createFixture (): Promise<StoreFixture> {
   const dataDir = await mkdtemp(join(root, 'store-'))
   const database = 'zerglings'
   const stores: ZerglingStore[] = []
-  // Shares the leveldb handle with the stores (PouchDB keeps one per path in a process).
-  const raw = new PouchDB(join(dataDir, database))
+  // Shares the leveldb handle with the stores (PouchDB keeps one per leveldown and path).
+  const raw = new PouchDB(join(dataDir, database), { db: guardedLeveldown } as PouchDB.Configuration.DatabaseConfiguration)
   // PouchDB opens lazily; one still opening when the shared handle closes never settles its close.
   await raw.info()
   return {

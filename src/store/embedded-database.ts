@@ -1,0 +1,249 @@
+// The embedded store's leveldb database (PouchDB 9 on leveldown 6.1.1, leveldb 1.20): one per
+// directory in this process, shared by every store opened on it, which never acknowledges what
+// the disk did not keep and never serves a broken database as healthy.
+//
+// What leveldb and PouchDB do, and what this does about it (sources: node_modules/leveldown/
+// deps/leveldb/leveldb-1.20/db/db_impl.cc, db/log_writer.cc; node_modules/pouchdb/lib/index.js):
+// - A failed log append tears the log and leveldb keeps appending after the tear, answering
+//   "ok" for writes that recovery will skip. guarded-leveldown.ts makes the failed write the
+//   last one on its handle; this module then stops serving, closes the database and reopens it,
+//   so recovery replays the log up to the tear and starts a fresh log. It retries with backoff
+//   while reopening fails (disk still full), and serves again only after a test write worked.
+//   A write that failed changed nothing: leveldb did not apply it, and its partial record is
+//   dropped by recovery (glibc discards a stdio buffer whose write failed).
+// - A failed background compaction sets `bg_error_`, which fails every later write until the
+//   database is reopened (`MakeRoomForWrite`): the same reopen clears it.
+// - Reads: PouchDB answers any read error as 404, and an `allDocs` with `include_docs` whose
+//   document read fails throws a TypeError out of a callback (it crashes the process). Read
+//   errors are therefore reported below PouchDB, and a damaged read stops the store for good.
+// - PouchDB passes its options through to leveldown's open (`createIfMissing`, used by
+//   leveldb-directory.ts's verdict); leveldown has no `paranoidChecks` and no `verifyChecksums`,
+//   and PouchDB writes with `sync: false` (see README, "Nothing lost, nothing doubled").
+// Reopening in-process is safe because every store in this process on one directory goes
+// through this one object: nothing else holds the leveldb handle that is closed.
+import PouchDB from 'pouchdb'
+import { openDocumentCache, type DocumentCache } from './document-cache.js'
+import { guardedLeveldown, watchLeveldb } from './guarded-leveldown.js'
+import { inspectLeveldbDirectory, skippedOnRecovery } from './leveldb-directory.js'
+import { leveldbFailureCause } from './leveldb-failure.js'
+import { openFailure } from './embedded-open-error.js'
+import { StoreError, StoreOpenError } from './store-error.js'
+import { describeFailure, type StoreFailure } from './store-failure.js'
+import type { BrainStatus } from './zergling-store.js'
+
+export type Pouch = PouchDB.Database<Record<string, unknown>>
+
+/** The slice of a pino logger this needs. */
+export interface EmbeddedLogger {
+  info (object: Record<string, unknown>, message: string): void
+  warn (object: Record<string, unknown>, message: string): void
+  error (object: Record<string, unknown>, message: string): void
+}
+
+export interface EmbeddedDatabase {
+  readonly cache: DocumentCache
+  /**
+   * Runs `operation` on the open database; StoreError `unavailable` whenever it is not usable,
+   * also when it stopped being usable while a read ran (PouchDB may have answered 404 for it).
+   */
+  read<T> (operation: (db: Pouch) => Promise<T>): Promise<T>
+  /** The same for a write, except that a write leveldb took is a success whatever came after. */
+  write<T> (operation: (db: Pouch) => Promise<T>): Promise<T>
+  /** Ready means a write worked within the last second (a test write is made when none did). */
+  check (): Promise<BrainStatus>
+  release (): Promise<void>
+}
+
+const PROBE_ID = '_local/overmind-write-probe'
+const PROBE_EVERY_MS = 1000
+const FIRST_RETRY_MS = 100
+const MAX_RETRY_MS = 5000
+
+const opened = new Map<string, { users: number, shared: Promise<Shared> }>()
+
+type Shared = Omit<EmbeddedDatabase, 'release'> & { close: () => Promise<void> }
+
+/** Throws StoreOpenError (one sentence naming the directory) when it cannot be opened. */
+export async function openEmbeddedDatabase (location: string, logger: EmbeddedLogger): Promise<EmbeddedDatabase> {
+  let entry = opened.get(location)
+  if (entry === undefined) {
+    entry = { users: 0, shared: openShared(location, logger) }
+    opened.set(location, entry)
+    entry.shared.catch(() => { opened.delete(location) })
+  }
+  entry.users++
+  const shared = await entry.shared
+  let released = false
+  return {
+    cache: shared.cache,
+    read: shared.read,
+    write: shared.write,
+    check: shared.check,
+    release: async () => {
+      if (released) return
+      released = true
+      if (--entry.users > 0) return
+      opened.delete(location)
+      await shared.close()
+    }
+  }
+}
+
+async function openShared (location: string, logger: EmbeddedLogger): Promise<Shared> {
+  let phase: 'ready' | 'failing' | 'damaged' | 'closed' = 'failing'
+  let failure: StoreFailure = { store: 'embedded', cause: 'io_error' }
+  let db: Pouch | undefined
+  let lastWriteAt = 0
+  let probing: Promise<void> | undefined
+  let recovering: Promise<void> | undefined
+  let wake = (): void => {}
+  /** While an open is under way, the first failure seen makes that open fail. */
+  let opening = false
+  let openTrouble: unknown
+  const cache = openDocumentCache(location)
+  const unwatch = watchLeveldb(location, {
+    wrote: () => { lastWriteAt = Date.now() },
+    writeFailed: (error) => { trip(error, 'write') },
+    readFailed: (error) => { trip(error, 'read') }
+  })
+
+  function trip (error: unknown, what: string): void {
+    if (opening) openTrouble ??= error
+    if (phase !== 'ready') return
+    failure = { store: 'embedded', cause: leveldbFailureCause(error) }
+    phase = failure.cause === 'damaged' ? 'damaged' : 'failing'
+    logger.error({ err: error, dataDir: location, cause: failure.cause }, `the embedded store stopped serving after a failed ${what}: ${describeFailure(failure)}`)
+    // Damage does not heal by reopening: the database stays shut until an operator acts.
+    recovering = phase === 'damaged' ? closeDb() : recover()
+  }
+
+  async function attemptOpen (): Promise<Pouch> {
+    let candidate: Pouch | undefined
+    opening = true
+    openTrouble = undefined
+    try {
+      const verdict = await inspectLeveldbDirectory(location)
+      if (verdict.kind === 'damaged') throw openFailure(location, { damaged: verdict.problem })
+      candidate = new PouchDB(location, { db: guardedLeveldown, createIfMissing: verdict.kind === 'new' } as PouchDB.Configuration.DatabaseConfiguration)
+      await candidate.info()
+      await probe(candidate)
+      if (openTrouble !== undefined) throw openTrouble
+    } catch (error) {
+      await candidate?.close().catch(() => {})
+      throw openFailure(location, { error })
+    } finally {
+      opening = false
+    }
+    const skipped = await skippedOnRecovery(location)
+    if (skipped.length > 0) logger.warn({ dataDir: location, leveldb: skipped }, 'leveldb skipped unreadable log records while opening the embedded store (writes that were never acknowledged, or damage)')
+    return candidate
+  }
+
+  async function recover (): Promise<void> {
+    // Let PouchDB finish answering the failed call before its handle is closed under it.
+    await new Promise((resolve) => setImmediate(resolve))
+    let delay = FIRST_RETRY_MS
+    while (phase === 'failing') {
+      await closeDb()
+      try {
+        const reopened = await attemptOpen()
+        if (phase !== 'failing') {
+          await reopened.close().catch(() => {})
+          return
+        }
+        db = reopened
+        cache.clear()
+        phase = 'ready'
+        logger.info({ dataDir: location }, 'the embedded store serves again: it reopened its files and a test write worked')
+        return
+      } catch (error) {
+        if (phase !== 'failing') return
+        const cause = error instanceof StoreOpenError ? error.failure.cause : 'io_error'
+        if (cause !== failure.cause) logger.warn({ err: error, dataDir: location, cause }, 'the embedded store cannot reopen yet; it keeps trying')
+        failure = { store: 'embedded', cause }
+        if (cause === 'damaged') {
+          phase = 'damaged'
+          return
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay)
+          wake = () => { clearTimeout(timer); resolve() }
+        })
+        delay = Math.min(delay * 2, MAX_RETRY_MS)
+      }
+    }
+  }
+
+  async function closeDb (): Promise<void> {
+    const current = db
+    db = undefined
+    // Another PouchDB instance on the same handle (tests) may have closed it already.
+    await current?.close().catch(() => {})
+  }
+
+  function unavailable (error?: unknown): StoreError {
+    return new StoreError('unavailable', describeFailure(failure), { failure, cause: error })
+  }
+
+  async function run<T> (operation: (db: Pouch) => Promise<T>): Promise<T> {
+    if (phase !== 'ready' || db === undefined) throw unavailable()
+    try {
+      return await operation(db)
+    } catch (error) {
+      // A failure seen below PouchDB has already stopped the store (trip): PouchDB's own
+      // words for it (a 404 for a damaged read) are not the answer then.
+      if (phase === 'ready') {
+        const status = (error as { status?: number }).status
+        if (status === 404) throw new StoreError('not_found', 'There is no zergling with this id.')
+        if (status === 409) throw new StoreError('conflict', 'The zergling was changed by another writer.')
+        // A document PouchDB rejects is a bug in this service, not the disk's fault: a 500.
+        if (status === 400) throw error
+        trip(error, 'operation')
+      }
+      throw unavailable(error)
+    }
+  }
+
+  async function read<T> (operation: (db: Pouch) => Promise<T>): Promise<T> {
+    const result = await run(operation)
+    if (phase !== 'ready') throw unavailable()
+    return result
+  }
+
+  async function check (): Promise<BrainStatus> {
+    if (phase === 'ready' && Date.now() - lastWriteAt >= PROBE_EVERY_MS) {
+      probing ??= run(probe).catch(() => {}).finally(() => { probing = undefined })
+      await probing
+    }
+    return phase === 'ready' ? { ok: true } : { ok: false, kind: 'unavailable', reason: describeFailure(failure), failure }
+  }
+
+  async function close (): Promise<void> {
+    phase = 'closed'
+    failure = { store: 'embedded', cause: 'closed' }
+    wake()
+    await recovering
+    unwatch()
+    cache.release()
+    await closeDb()
+  }
+
+  try {
+    db = await attemptOpen()
+  } catch (error) {
+    unwatch()
+    cache.release()
+    throw error
+  }
+  phase = 'ready'
+  return { cache, read, write: run, check, close }
+}
+
+/** A write that proves the write path works: leveldb's log, its background work, the disk. */
+async function probe (db: Pouch): Promise<void> {
+  const previous = await db.get(PROBE_ID).catch((error: { status?: number }) => {
+    if (error.status === 404) return undefined
+    throw error
+  })
+  await db.put({ _id: PROBE_ID, ...(previous === undefined ? {} : { _rev: previous._rev }), at: new Date().toISOString() })
+}
