@@ -93,6 +93,8 @@ async function openShared (location: string, logger: EmbeddedLogger): Promise<Sh
   let phase: 'ready' | 'failing' | 'damaged' | 'closed' = 'failing'
   let failure: StoreFailure = { store: 'embedded', cause: 'io_error' }
   let db: Pouch | undefined
+  /** What `run` started on `db`: PouchDB never settles calls still queued when it is closed. */
+  const inFlight = new Set<Promise<unknown>>()
   let lastWriteAt = 0
   let probing: Promise<void> | undefined
   let recovering: Promise<void> | undefined
@@ -175,6 +177,8 @@ async function openShared (location: string, logger: EmbeddedLogger): Promise<Sh
   }
 
   async function closeDb (): Promise<void> {
+    // Writes queued behind a failed one fail fast (guarded-leveldown.ts): they settle first.
+    await Promise.allSettled([...inFlight])
     const current = db
     db = undefined
     // Another PouchDB instance on the same handle (tests) may have closed it already.
@@ -187,8 +191,10 @@ async function openShared (location: string, logger: EmbeddedLogger): Promise<Sh
 
   async function run<T> (operation: (db: Pouch) => Promise<T>): Promise<T> {
     if (phase !== 'ready' || db === undefined) throw unavailable()
+    const running = operation(db)
+    inFlight.add(running)
     try {
-      return await operation(db)
+      return await running
     } catch (error) {
       // A failure seen below PouchDB has already stopped the store (trip): PouchDB's own
       // words for it (a 404 for a damaged read) are not the answer then.
@@ -201,6 +207,8 @@ async function openShared (location: string, logger: EmbeddedLogger): Promise<Sh
         trip(error, 'operation')
       }
       throw unavailable(error)
+    } finally {
+      inFlight.delete(running)
     }
   }
 

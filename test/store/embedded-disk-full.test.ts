@@ -1,7 +1,8 @@
 // Issue 11, cases 1–3 at the store: a disk that fills up and gets space back. The data
 // directory is a small tmpfs (root only; the test skips without it).
 import assert from 'node:assert/strict'
-import { readdir, stat } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { applyCommands, parseCommands, spawnZergling } from '../../src/domain/index.js'
@@ -38,38 +39,38 @@ function assertDiskFull (status: BrainStatus): void {
 }
 
 describe('the embedded store when its disk fills up', { skip }, () => {
-  it('when a command fails for a full disk, then nothing is acknowledged until space is back, and afterwards every acknowledged command survives a reopen', async () => {
+  it('when commands fail for a full disk, then none is acknowledged until space is back, and every acknowledged command survives a reopen', async () => {
     const disk = await mountTmpfs(2 << 20) as Exclude<typeof probe, string>
     const options = { dataDir: disk.dir, database: 'zerglings' }
     let store = await createPouchStore(options)
     try {
       const acknowledged = new Map<string, string>()
-      for (let i = 0; i < 4; i++) acknowledged.set((await store.spawn()).result.id, '')
-      const ids = [...acknowledged.keys()]
-      const send = async (n: number): Promise<boolean> => {
-        const id = ids[n % ids.length]!
-        const letters = 'MRL'[n % 3]! + 'M'
-        try {
-          await store.command(id, { commands: parseCommands(letters), history: 'none' })
-        } catch (error) {
-          assert.ok(isStoreError(error, 'unavailable'), String(error))
-          return false
-        }
-        acknowledged.set(id, acknowledged.get(id)! + letters)
-        return true
+      for (let i = 0; i < 8; i++) acknowledged.set((await store.spawn()).result.id, '')
+      let sent = 0
+      /** One command to every zergling at once (PouchDB queues them): how many were acknowledged. */
+      const round = async (): Promise<number> => {
+        const results = await Promise.all([...acknowledged.keys()].map(async (id) => {
+          const letters = 'MRL'[sent++ % 3]! + 'M'
+          try {
+            await store.command(id, { commands: parseCommands(letters), history: 'none' })
+          } catch (error) {
+            assert.ok(isStoreError(error, 'unavailable'), String(error))
+            return false
+          }
+          acknowledged.set(id, acknowledged.get(id)! + letters)
+          return true
+        }))
+        return results.filter(Boolean).length
       }
 
       await disk.fill()
-      let sent = 0
-      while (await send(sent++)) assert.ok(sent < 20_000, 'the disk never filled')
+      while (await round() === acknowledged.size) assert.ok(sent < 50_000, 'the disk never filled')
       assertDiskFull(await store.check())
-      const whileFull = []
-      for (let i = 0; i < 20; i++) whileFull.push(await send(sent++))
-      assert.deepEqual(whileFull.filter(Boolean), [], 'no command is acknowledged while the disk is full')
+      for (let i = 0; i < 5; i++) assert.equal(await round(), 0, 'no command is acknowledged while the disk is full')
 
       await disk.unfill()
       assert.deepEqual(await waitForReady(store), { ok: true }, 'ready again by itself once there is space')
-      for (let i = 0; i < 50; i++) assert.ok(await send(sent++), 'commands work again')
+      for (let i = 0; i < 10; i++) assert.equal(await round(), acknowledged.size, 'commands work again')
 
       await store.close()
       store = await createPouchStore(options)
@@ -85,7 +86,43 @@ describe('the embedded store when its disk fills up', { skip }, () => {
     }
   })
 
-  it('when a compaction fails for a full disk (leveldb then fails every write until reopened), then the store serves again within seconds of space coming back', async () => {
+  it('when space comes back the moment a write fails, then the writes queued behind it are not acknowledged (they would land after the tear in the log)', async () => {
+    const disk = await mountTmpfs(2 << 20) as Exclude<typeof probe, string>
+    const options = { dataDir: disk.dir, database: 'zerglings' }
+    const noop = (): void => {}
+    // Told synchronously, from leveldown's callback, before PouchDB runs the next queued write.
+    const logger = { info: noop, warn: noop, error: () => { rmSync(disk.filler, { force: true }) } }
+    let store = await createPouchStore({ ...options, logger })
+    try {
+      const acknowledged = new Map<string, string>()
+      for (let i = 0; i < 16; i++) acknowledged.set((await store.spawn()).result.id, '')
+      await disk.fill()
+      let failures = 0
+      for (let round = 0; failures === 0; round++) {
+        assert.ok(round < 10_000, 'the disk never filled')
+        await Promise.all([...acknowledged.keys()].map(async (id) => {
+          try {
+            await store.command(id, { commands: parseCommands('RM'), history: 'none' })
+            acknowledged.set(id, acknowledged.get(id)! + 'RM')
+          } catch (error) {
+            assert.ok(isStoreError(error, 'unavailable'), String(error))
+            failures++
+          }
+        }))
+      }
+      assert.deepEqual(await waitForReady(store), { ok: true })
+      await store.close()
+      store = await createPouchStore(options)
+      for (const [id, letters] of acknowledged) {
+        assert.equal((await store.get(id, 'all')).commandHistory!.join(''), letters, 'exactly the acknowledged commands')
+      }
+    } finally {
+      await store.close()
+      await disk.unmount()
+    }
+  })
+
+  it('when a compaction fails for a full disk (leveldb then fails every write until reopened), then readiness finds it without a client write, and the store serves again within seconds of space coming back', async () => {
     const disk = await mountTmpfs(64 << 20) as Exclude<typeof probe, string>
     const options = { dataDir: disk.dir, database: 'zerglings' }
     const { errors, logger } = capturingLogger()
@@ -107,17 +144,21 @@ describe('the embedded store when its disk fills up', { skip }, () => {
       // Round 2: room for the same log again, not for the table its compaction writes (~1 MB).
       await disk.fill(logBytes + 256 * 1024)
       log = await currentLog()
-      let failed = false
-      while (!failed) {
-        failed = await store.spawn().then(() => { spawned++; return false }, (error: unknown) => isStoreError(error, 'unavailable'))
-        if (await currentLog() !== log) {
-          log = await currentLog()
-          // Nothing written while the compaction runs: the next write meets its error.
-          await new Promise((resolve) => setTimeout(resolve, 500))
-        }
+      while (await currentLog() === log) {
+        await store.spawn()
+        spawned++
       }
-      assert.match(errors[0] ?? '', /\.ldb: No space left on device/, 'the write failed on the compaction\'s table, not on the log')
+      // The full memtable's compaction runs now and fails (leveldb's LOG says so). No client
+      // writes after it: readiness learns of it by trying a write itself, and gets its error.
+      const deadline = Date.now() + 20_000
+      while (!/Level-0 table #\d+: \d+ bytes IO error: .*No space left on device/.test(await readFile(join(dir, 'LOG'), 'utf8'))) {
+        assert.ok(Date.now() < deadline, 'the compaction did not fail')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000))
       assertDiskFull(await store.check())
+      assert.match(errors[0] ?? '', /\.ldb: No space left on device/, 'the failure is the compaction\'s, kept by leveldb for every later write')
+      await assert.rejects(store.spawn(), (error: unknown) => isStoreError(error, 'unavailable'))
 
       await disk.unfill()
       assert.deepEqual(await waitForReady(store), { ok: true })

@@ -10,6 +10,8 @@ const run = promisify(execFile)
 
 export interface Tmpfs {
   dir: string
+  /** The file `fill` writes. */
+  filler: string
   /** Bytes still free. */
   free: () => Promise<number>
   /** Writes a filler file until at most `leave` bytes are free (0: until ENOSPC). */
@@ -33,6 +35,7 @@ export async function mountTmpfs (sizeBytes: number): Promise<Tmpfs | string> {
   const free = async (): Promise<number> => { const s = await statfs(dir); return s.bavail * s.bsize }
   return {
     dir,
+    filler,
     free,
     fill: async (leave = 0) => {
       const file = await open(filler, 'a')
