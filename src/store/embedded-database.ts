@@ -9,8 +9,9 @@
 //   last one on its handle; this module then stops serving, closes the database and reopens it,
 //   so recovery replays the log up to the tear and starts a fresh log. It retries with backoff
 //   while reopening fails (disk still full), and serves again only after a test write worked.
-//   A write that failed changed nothing: leveldb did not apply it, and its partial record is
-//   dropped by recovery (glibc discards a stdio buffer whose write failed).
+//   A write that failed changed nothing: leveldb did not apply it to its memtable, and recovery
+//   drops its partial record (glibc's libio/fileops.c `new_do_write` empties the stdio buffer
+//   whatever write() managed, so the rest never reaches the file): the tests check both.
 // - A failed background compaction sets `bg_error_`, which fails every later write until the
 //   database is reopened (`MakeRoomForWrite`): the same reopen clears it.
 // - Reads: PouchDB answers any read error as 404, and an `allDocs` with `include_docs` whose
@@ -19,26 +20,20 @@
 // - PouchDB passes its options through to leveldown's open (`createIfMissing`, used by
 //   leveldb-directory.ts's verdict); leveldown has no `paranoidChecks` and no `verifyChecksums`,
 //   and PouchDB writes with `sync: false` (see README, "Nothing lost, nothing doubled").
-// Reopening in-process is safe because every store in this process on one directory goes
-// through this one object: nothing else holds the leveldb handle that is closed.
-import PouchDB from 'pouchdb'
+// Reopening in-process (rather than exiting for Kubernetes to restart the pod) is safe because
+// every store in this process on one directory goes through this one object, which lets its
+// calls settle before closing: nothing else holds the leveldb handle it closes. It is also what
+// keeps `npm start` without Kubernetes serving after a disk was full for a moment.
+// (Over 200 lines: the notes above, then one state machine — ready, failing, damaged, closed.)
 import { openDocumentCache, type DocumentCache } from './document-cache.js'
-import { guardedLeveldown, watchLeveldb } from './guarded-leveldown.js'
-import { inspectLeveldbDirectory, skippedOnRecovery } from './leveldb-directory.js'
+import { watchLeveldb } from './guarded-leveldown.js'
 import { leveldbFailureCause } from './leveldb-failure.js'
-import { openFailure } from './embedded-open-error.js'
+import { openCheckedPouch, probeWrite, type EmbeddedLogger, type Pouch } from './open-pouch.js'
 import { StoreError, StoreOpenError } from './store-error.js'
 import { describeFailure, type StoreFailure } from './store-failure.js'
 import type { BrainStatus } from './zergling-store.js'
 
-export type Pouch = PouchDB.Database<Record<string, unknown>>
-
-/** The slice of a pino logger this needs. */
-export interface EmbeddedLogger {
-  info (object: Record<string, unknown>, message: string): void
-  warn (object: Record<string, unknown>, message: string): void
-  error (object: Record<string, unknown>, message: string): void
-}
+export type { EmbeddedLogger, Pouch }
 
 export interface EmbeddedDatabase {
   readonly cache: DocumentCache
@@ -54,17 +49,19 @@ export interface EmbeddedDatabase {
   release (): Promise<void>
 }
 
-const PROBE_ID = '_local/overmind-write-probe'
 const PROBE_EVERY_MS = 1000
 const FIRST_RETRY_MS = 100
 const MAX_RETRY_MS = 5000
 
 const opened = new Map<string, { users: number, shared: Promise<Shared> }>()
+/** A new open waits for the last one on its directory to close: PouchDB would reuse that handle. */
+const closing = new Map<string, Promise<void>>()
 
 type Shared = Omit<EmbeddedDatabase, 'release'> & { close: () => Promise<void> }
 
 /** Throws StoreOpenError (one sentence naming the directory) when it cannot be opened. */
 export async function openEmbeddedDatabase (location: string, logger: EmbeddedLogger): Promise<EmbeddedDatabase> {
+  await closing.get(location)
   let entry = opened.get(location)
   if (entry === undefined) {
     entry = { users: 0, shared: openShared(location, logger) }
@@ -84,7 +81,9 @@ export async function openEmbeddedDatabase (location: string, logger: EmbeddedLo
       released = true
       if (--entry.users > 0) return
       opened.delete(location)
-      await shared.close()
+      const closed = shared.close().finally(() => { if (closing.get(location) === closed) closing.delete(location) })
+      closing.set(location, closed)
+      await closed
     }
   }
 }
@@ -120,30 +119,16 @@ async function openShared (location: string, logger: EmbeddedLogger): Promise<Sh
   }
 
   async function attemptOpen (): Promise<Pouch> {
-    let candidate: Pouch | undefined
     opening = true
     openTrouble = undefined
     try {
-      const verdict = await inspectLeveldbDirectory(location)
-      if (verdict.kind === 'damaged') throw openFailure(location, { damaged: verdict.problem })
-      candidate = new PouchDB(location, { db: guardedLeveldown, createIfMissing: verdict.kind === 'new' } as PouchDB.Configuration.DatabaseConfiguration)
-      await candidate.info()
-      await probe(candidate)
-      if (openTrouble !== undefined) throw openTrouble
-    } catch (error) {
-      await candidate?.close().catch(() => {})
-      throw openFailure(location, { error })
+      return await openCheckedPouch(location, logger, () => openTrouble)
     } finally {
       opening = false
     }
-    const skipped = await skippedOnRecovery(location)
-    if (skipped.length > 0) logger.warn({ dataDir: location, leveldb: skipped }, 'leveldb skipped unreadable log records while opening the embedded store (writes that were never acknowledged, or damage)')
-    return candidate
   }
 
   async function recover (): Promise<void> {
-    // Let PouchDB finish answering the failed call before its handle is closed under it.
-    await new Promise((resolve) => setImmediate(resolve))
     let delay = FIRST_RETRY_MS
     while (phase === 'failing') {
       await closeDb()
@@ -220,7 +205,7 @@ async function openShared (location: string, logger: EmbeddedLogger): Promise<Sh
 
   async function check (): Promise<BrainStatus> {
     if (phase === 'ready' && Date.now() - lastWriteAt >= PROBE_EVERY_MS) {
-      probing ??= run(probe).catch(() => {}).finally(() => { probing = undefined })
+      probing ??= run(probeWrite).catch(() => {}).finally(() => { probing = undefined })
       await probing
     }
     return phase === 'ready' ? { ok: true } : { ok: false, kind: 'unavailable', reason: describeFailure(failure), failure }
@@ -245,13 +230,4 @@ async function openShared (location: string, logger: EmbeddedLogger): Promise<Sh
   }
   phase = 'ready'
   return { cache, read, write: run, check, close }
-}
-
-/** A write that proves the write path works: leveldb's log, its background work, the disk. */
-async function probe (db: Pouch): Promise<void> {
-  const previous = await db.get(PROBE_ID).catch((error: { status?: number }) => {
-    if (error.status === 404) return undefined
-    throw error
-  })
-  await db.put({ _id: PROBE_ID, ...(previous === undefined ? {} : { _rev: previous._rev }), at: new Date().toISOString() })
 }
