@@ -38,6 +38,40 @@ function assertDiskFull (status: BrainStatus): void {
   assert.match(!status.ok ? status.reason : '', /^The embedded store cannot write: the disk .* is full/)
 }
 
+/** One command to every zergling at once (PouchDB queues them): how many were acknowledged. */
+async function commandEach (store: ZerglingStore, acknowledged: Map<string, string>, letters: () => string): Promise<number> {
+  const results = await Promise.all([...acknowledged.keys()].map(async (id) => {
+    const commands = letters()
+    try {
+      await store.command(id, { commands: parseCommands(commands), history: 'none' })
+    } catch (error) {
+      assert.ok(isStoreError(error, 'unavailable'), String(error))
+      return false
+    }
+    acknowledged.set(id, acknowledged.get(id)! + commands)
+    return true
+  }))
+  return results.filter(Boolean).length
+}
+
+/** Closes the store and opens its directory again: each zergling holds exactly what was acknowledged. */
+async function reopenAndCompare (store: ZerglingStore, options: { dataDir: string, database: string }, acknowledged: Map<string, string>): Promise<ZerglingStore> {
+  await store.close()
+  const reopened = await createPouchStore(options)
+  try {
+    for (const [id, letters] of acknowledged) {
+      const stored = await reopened.get(id, 'all')
+      assert.equal(stored.commandHistory!.join(''), letters, 'exactly the acknowledged commands, in order')
+      const replayed = applyCommands(spawnZergling(id), letters === '' ? [] : parseCommands(letters))
+      assert.deepEqual({ location: stored.location, facing: stored.facing }, { location: replayed.location, facing: replayed.facing })
+    }
+  } catch (error) {
+    await reopened.close()
+    throw error
+  }
+  return reopened
+}
+
 describe('the embedded store when its disk fills up', { skip }, () => {
   it('when commands fail for a full disk, then none is acknowledged until space is back, and every acknowledged command survives a reopen', async () => {
     const disk = await mountTmpfs(2 << 20) as Exclude<typeof probe, string>
@@ -47,21 +81,7 @@ describe('the embedded store when its disk fills up', { skip }, () => {
       const acknowledged = new Map<string, string>()
       for (let i = 0; i < 8; i++) acknowledged.set((await store.spawn()).result.id, '')
       let sent = 0
-      /** One command to every zergling at once (PouchDB queues them): how many were acknowledged. */
-      const round = async (): Promise<number> => {
-        const results = await Promise.all([...acknowledged.keys()].map(async (id) => {
-          const letters = 'MRL'[sent++ % 3]! + 'M'
-          try {
-            await store.command(id, { commands: parseCommands(letters), history: 'none' })
-          } catch (error) {
-            assert.ok(isStoreError(error, 'unavailable'), String(error))
-            return false
-          }
-          acknowledged.set(id, acknowledged.get(id)! + letters)
-          return true
-        }))
-        return results.filter(Boolean).length
-      }
+      const round = async (): Promise<number> => await commandEach(store, acknowledged, () => 'MRL'[sent++ % 3]! + 'M')
 
       await disk.fill()
       while (await round() === acknowledged.size) assert.ok(sent < 50_000, 'the disk never filled')
@@ -71,15 +91,7 @@ describe('the embedded store when its disk fills up', { skip }, () => {
       await disk.unfill()
       assert.deepEqual(await waitForReady(store), { ok: true }, 'ready again by itself once there is space')
       for (let i = 0; i < 10; i++) assert.equal(await round(), acknowledged.size, 'commands work again')
-
-      await store.close()
-      store = await createPouchStore(options)
-      for (const [id, letters] of acknowledged) {
-        const stored = await store.get(id, 'all')
-        assert.equal(stored.commandHistory!.join(''), letters, 'exactly the acknowledged commands, in order')
-        const replayed = applyCommands(spawnZergling(id), parseCommands(letters))
-        assert.deepEqual({ location: stored.location, facing: stored.facing }, { location: replayed.location, facing: replayed.facing })
-      }
+      store = await reopenAndCompare(store, options, acknowledged)
     } finally {
       await store.close()
       await disk.unmount()
@@ -97,25 +109,11 @@ describe('the embedded store when its disk fills up', { skip }, () => {
       const acknowledged = new Map<string, string>()
       for (let i = 0; i < 16; i++) acknowledged.set((await store.spawn()).result.id, '')
       await disk.fill()
-      let failures = 0
-      for (let round = 0; failures === 0; round++) {
+      for (let round = 0; await commandEach(store, acknowledged, () => 'RM') === acknowledged.size; round++) {
         assert.ok(round < 10_000, 'the disk never filled')
-        await Promise.all([...acknowledged.keys()].map(async (id) => {
-          try {
-            await store.command(id, { commands: parseCommands('RM'), history: 'none' })
-            acknowledged.set(id, acknowledged.get(id)! + 'RM')
-          } catch (error) {
-            assert.ok(isStoreError(error, 'unavailable'), String(error))
-            failures++
-          }
-        }))
       }
       assert.deepEqual(await waitForReady(store), { ok: true })
-      await store.close()
-      store = await createPouchStore(options)
-      for (const [id, letters] of acknowledged) {
-        assert.equal((await store.get(id, 'all')).commandHistory!.join(''), letters, 'exactly the acknowledged commands')
-      }
+      store = await reopenAndCompare(store, options, acknowledged)
     } finally {
       await store.close()
       await disk.unmount()
