@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config, type StoreConfig } from '../confi
 import { startServer } from '../http/server.js'
 import { openStore } from '../store/open-store.js'
 import { explainStartupFailure } from './startup-failure.js'
+import { StoreOpenError } from '../store/store-error.js'
 
 const HELP = `usage: overmind serve [--http.addr HOST:PORT] [--bootstrap]
 
@@ -17,7 +18,8 @@ options:
   --bootstrap             run \`overmind bootstrap\` (all steps) first; exit 1 if a step fails
   -h, --help              this text
 
-exit codes: 0 stopped cleanly, 1 failed, 2 bad usage or configuration`
+exit codes: 0 stopped cleanly, 1 failed (also: the embedded store's directory is damaged or
+unusable), 2 bad usage or configuration`
 
 export async function cli (args: string[]): Promise<number> {
   let values: { 'http.addr'?: string, help?: boolean, bootstrap?: boolean }
@@ -60,7 +62,9 @@ export async function cli (args: string[]): Promise<number> {
   try {
     server = await startServer({ config: serving, openStore: async (hooks) => await openStore(storeConfig, hooks) })
   } catch (error) {
-    const sentence = explainStartupFailure(error, serving)
+    // A store that cannot be opened (a damaged data directory, a full disk) is not served at
+    // all: one sentence saying what to do, exit 1, and Kubernetes shows it in the pod's log.
+    const sentence = error instanceof StoreOpenError ? error.message : explainStartupFailure(error, serving)
     if (sentence === undefined) throw error
     process.stderr.write(`overmind serve: ${sentence}\n`)
     return 1

@@ -1,6 +1,7 @@
 // What `overmind serve` says when it cannot start: one sentence naming the variable or path and
 // what to do, instead of the raw system error (`listen EADDRINUSE …`, `EACCES: permission denied,
-// mkdir './data'`, leveldb's `IO error: lock …/LOCK: Resource temporarily unavailable`).
+// mkdir './data'`). Failures to open leveldb itself (a lock held by another process, damaged
+// files) are the embedded store's own StoreOpenError sentences (embedded-open-error.ts).
 import type { Config } from '../config.js'
 
 interface SystemError { code?: string, syscall?: string, message?: string, cause?: unknown }
@@ -16,10 +17,6 @@ export function explainStartupFailure (error: unknown, config: Config): string |
     if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine: fix OVERMIND_HTTP_ADDR (or --http.addr), e.g. 0.0.0.0:${port}.`
     if (code === 'EACCES' && (syscall === 'listen' || syscall === 'bind')) return `this user may not listen on ${where} (ports below 1024 need privileges): set OVERMIND_HTTP_ADDR to a port above 1023.`
     if (dataDir === undefined) continue
-    // leveldb holds a lock file per directory, so a second process is refused with EAGAIN's text.
-    if (/IO error: lock .*(Resource temporarily unavailable|already held)/.test(message)) {
-      return `another process (another overmind?) is using the embedded store in OVERMIND_DATA_DIR ${dataDir}: stop it, or give this one a directory of its own.`
-    }
     if (code === 'EEXIST' || code === 'ENOTDIR') return `OVERMIND_DATA_DIR ${dataDir} is (or is inside) a file, not a directory: point it at a directory.`
     if (code === 'EACCES' || code === 'EPERM' || /Permission denied/.test(message)) return `OVERMIND_DATA_DIR ${dataDir} cannot be created or written by this user (permission denied): point it at a writable directory, or fix its owner.`
     if (code === 'EROFS' || /Read-only file system/.test(message)) return `OVERMIND_DATA_DIR ${dataDir} is on a read-only file system: point it at a writable directory (in Kubernetes, a volume).`

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { DomainError } from '../domain/domain-error.js'
 import { StoreError, type StoreErrorKind } from '../store/store-error.js'
+import { describeFailure } from '../store/store-failure.js'
 import { ApiError, zerglingNotFound } from './api-error.js'
 
 /** Seconds a client should wait before retrying when the brain is unreachable. */
@@ -23,7 +24,16 @@ const STORE_ERRORS: Record<StoreErrorKind, (error: StoreError) => ErrorResponse>
   conflict: () => ({ statusCode: 503, body: { error: 'busy', reason: 'Too many commands reached this zergling at once; nothing was applied. Retry shortly.' }, headers: UNAVAILABLE }),
   // The one 503 after which something may have changed: the reason says so and how to settle it.
   outcome_unknown: (error) => ({ statusCode: 503, body: { error: 'outcome_unknown', reason: error.message }, headers: UNAVAILABLE }),
-  unavailable: () => ({ statusCode: 503, body: { error: 'brain_unavailable', reason: 'The brain (CouchDB) did not answer in time; nothing was changed. Retry shortly.' }, headers: UNAVAILABLE }),
+  // A store that knows why it failed says which store and what happened, from a fixed table
+  // (src/store/store-failure.ts); damaged files are `brain_damaged`, as in /_health.
+  unavailable: (error) => ({
+    statusCode: 503,
+    body: {
+      error: error.failure?.cause === 'damaged' ? 'brain_damaged' : 'brain_unavailable',
+      reason: describeFailure(error.failure ?? { store: 'couchdb', cause: 'io_error' })
+    },
+    headers: UNAVAILABLE
+  }),
   // The store writes these messages for operators: what to run or fix, the user CouchDB refused
   // and why; never a URL or a password.
   missing_database: (error) => ({ statusCode: 503, body: { error: 'brain_damaged', reason: error.message }, headers: UNAVAILABLE }),

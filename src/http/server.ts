@@ -4,9 +4,10 @@
 // in-flight requests finish, the store closes, exit 0 — all within shutdownTimeoutMs, which the
 // manifests' terminationGracePeriodSeconds covers.
 import type { FastifyInstance } from 'fastify'
-import { stdSerializers, type LoggerOptions } from 'pino'
+import { pino, stdSerializers, type LoggerOptions } from 'pino'
 import type { Config } from '../config.js'
 import { redact } from '../redact.js'
+import type { StoreLogger } from '../store/open-store.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import { createApp } from './app.js'
 import { DRAIN_GRACE_MS, trackConnections } from './connection-drain.js'
@@ -22,19 +23,22 @@ export interface RunningServer {
 
 export interface StartServerOptions {
   config: Config
-  openStore: (hooks: { onConflictRetry: () => void }) => Promise<ZerglingStore>
+  /** `logger` is the service's own: the store tells its failures and recoveries there. */
+  openStore: (hooks: { onConflictRetry: () => void, logger: StoreLogger }) => Promise<ZerglingStore>
 }
 
 export async function startServer ({ config, openStore }: StartServerOptions): Promise<RunningServer> {
   let draining = false
   const metrics = createMetrics()
-  const store = await openStore({ onConflictRetry: () => metrics.conflictRetries.inc() })
+  // Made before the store so that what happens while it opens is logged like the rest.
+  const logger = pino(loggerOptions(config))
+  const store = await openStore({ onConflictRetry: () => metrics.conflictRetries.inc(), logger })
   const app = await createApp({
     store,
     metrics,
     isDraining: () => draining,
     policy: config.http,
-    logger: loggerOptions(config)
+    loggerInstance: logger
   })
   const connections = trackConnections(app)
   const address = await app.listen({ host: config.http.host, port: config.http.port })

@@ -10,6 +10,8 @@ export interface DocumentCache {
   /** Keeps `doc` unless the cache already holds a later revision of it. */
   put (id: string, doc: { _rev: string }): void
   forget (id: string): void
+  /** Drops everything: after the database was reopened, only what it holds now counts. */
+  clear (): void
   release (): void
 }
 
@@ -45,6 +47,7 @@ export function openDocumentCache (directory: string): DocumentCache {
       if (documents.size > MAX_DOCUMENTS) documents.delete(documents.keys().next().value!)
     },
     forget (id) { documents.delete(id) },
+    clear () { documents.clear() },
     release () {
       if (released) return
       released = true

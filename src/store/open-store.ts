@@ -2,12 +2,11 @@
 // PouchDB under the data directory (the quick start's default).
 import type { StoreConfig } from '../config.js'
 import type { MergeReport } from './conflict-merge.js'
+import type { EmbeddedLogger } from './embedded-database.js'
 import type { ZerglingStore } from './zergling-store.js'
 
-/** The slice of a pino logger this needs. */
-export interface StoreLogger {
-  info (object: Record<string, unknown>, message: string): void
-}
+/** The slice of a pino logger this needs: the embedded store tells its failures and recoveries. */
+export type StoreLogger = EmbeddedLogger
 
 export interface OpenStoreOptions {
   logger?: StoreLogger
@@ -36,7 +35,7 @@ export async function openStore (config: StoreConfig, { logger, onConflictRetry,
     return createCouchStore({ couch: config.couch, retryHooks, mergeHooks })
   }
   const { createPouchStore } = await import('./pouch-store.js')
-  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks, mergeHooks })
+  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks, mergeHooks, logger })
   logger?.info({ store: 'embedded', dataDir: config.dataDir, database: config.database }, 'using the embedded store')
   return store
 }

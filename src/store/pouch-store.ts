@@ -1,51 +1,55 @@
 // The embedded store: PouchDB on leveldb under the data directory, so the quick start needs no
 // CouchDB. Same documents, same conflict loop (PouchDB answers 409 like CouchDB does); there is
-// no bootstrap for it, so it creates its own database.
+// no bootstrap for it, so it creates its own database. How it behaves when the disk fails or
+// the files are damaged is embedded-database.ts's business.
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import PouchDB from 'pouchdb'
-import { openDocumentCache } from './document-cache.js'
 import type { DocumentBackend } from './document-backend.js'
 import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
+import { openEmbeddedDatabase, type EmbeddedLogger } from './embedded-database.js'
 import { conflictsOf } from './revisions.js'
-import { StoreError } from './store-error.js'
 import type { ZerglingStore } from './zergling-store.js'
 
 export interface PouchStoreOptions extends DocumentStoreOptions {
   dataDir: string
   database: string
+  /** Where failures and recoveries are told; silent without one. */
+  logger?: EmbeddedLogger
 }
 
-export async function createPouchStore ({ dataDir, database, ...options }: PouchStoreOptions): Promise<ZerglingStore> {
+const SILENT: EmbeddedLogger = { info () {}, warn () {}, error () {} }
+
+type Doc = Record<string, unknown> & { _rev: string }
+
+/** Throws StoreOpenError (one sentence for the operator) when the directory cannot be used. */
+export async function createPouchStore ({ dataDir, database, logger = SILENT, ...options }: PouchStoreOptions): Promise<ZerglingStore> {
   await mkdir(dataDir, { recursive: true })
-  const db = new PouchDB<Record<string, unknown>>(join(dataDir, database))
-  // Opening is lazy in PouchDB: fail here, with a clear error, if the directory is unusable.
-  await translate(db.info(), 'open')
+  const embedded = await openEmbeddedDatabase(resolve(join(dataDir, database)), logger)
+  const { cache, read, write } = embedded
   let open = true
-  const cache = openDocumentCache(resolve(dataDir, database))
 
   const backend: DocumentBackend = {
     kind: 'embedded',
     // The cache holds winners as read or written, `_conflicts` included: this process's own
     // writes never make a conflict (only a replication into the directory could).
-    getDocument: async (id, { revs = false, conflicts = false, rev } = {}) => {
+    getDocument: async (id, { revs = false, conflicts = false, rev } = {}) => await read(async (db) => {
       const exact = revs || rev !== undefined
       const cached = exact ? undefined : cache.get(id)
       if (cached !== undefined) return cached
-      const doc: Record<string, unknown> & { _rev: string } = await translate(db.get(id, { revs, conflicts, ...(rev === undefined ? {} : { rev }) }), 'read')
+      const doc = await db.get(id, { revs, conflicts, ...(rev === undefined ? {} : { rev }) }) as Doc
       if (conflicts) {
         // PouchDB's get knows no `deleted_conflicts`: its leaves, read only on a cache miss, tell.
-        const leaves = await translate(db.get(id, { open_revs: 'all' }), 'read') as Array<{ ok?: { _rev: string, _deleted?: boolean } }>
+        const leaves = await db.get(id, { open_revs: 'all' }) as Array<{ ok?: { _rev: string, _deleted?: boolean } }>
         const deleted = leaves.flatMap(({ ok }) => ok?._deleted === true && ok._rev !== doc._rev ? [ok._rev] : [])
         if (deleted.length > 0) doc._deleted_conflicts = deleted
       }
       if (!exact) cache.put(id, doc)
       return doc
-    },
+    }),
     putDocument: async (doc) => {
       let rev: string
       try {
-        rev = (await translate(db.put(doc), 'write')).rev
+        rev = (await write(async (db) => await db.put(doc))).rev
       } catch (error) {
         cache.forget(doc._id)
         throw error
@@ -59,40 +63,31 @@ export async function createPouchStore ({ dataDir, database, ...options }: Pouch
     },
     deleteDocument: async (id, rev) => {
       cache.forget(id)
-      await translate(db.remove(id, rev), 'delete')
+      await write(async (db) => await db.remove(id, rev))
     },
-    allDocs: async ({ startkey, endkey, limit, conflicts = false }) => {
+    // Ids from `_all_docs`, documents one by one: PouchDB's `include_docs` throws out of a
+    // callback (crashing the process) when a document's read fails, and `get` shows the failure.
+    allDocs: async ({ startkey, endkey, limit, conflicts = false }) => await read(async (db) => {
       const range = { ...(startkey === undefined ? {} : { startkey }), ...(endkey === undefined ? {} : { endkey }) }
-      const result = await translate(db.allDocs({ include_docs: true, conflicts, limit, ...range }), 'list')
-      return result.rows.map((row) => ({ id: row.id, doc: row.doc }))
-    },
+      const { rows } = await db.allDocs({ limit, ...range })
+      const docs = await Promise.all(rows.map(async ({ id, value }) => {
+        const cached = cache.get(id) as { _rev: string } | undefined
+        if (cached?._rev === value.rev) return cached
+        // Deleted since it was listed (404): skipped, as if the listing had come a moment later.
+        const doc = await db.get(id, { conflicts }).catch((error: { status?: number }) => { if (error.status === 404) return undefined; throw error })
+        if (doc !== undefined) cache.put(id, doc as Doc)
+        return doc
+      }))
+      return rows.flatMap(({ id }, i) => docs[i] === undefined ? [] : [{ id, doc: docs[i] }])
+    }),
     check: async () => open
-      ? { ok: true }
-      : { ok: false, kind: 'unavailable', reason: 'The embedded store is closed.' },
+      ? await embedded.check()
+      : { ok: false, kind: 'unavailable', reason: 'The embedded store is closed.', failure: { store: 'embedded', cause: 'closed' } },
     close: async () => {
       if (!open) return
       open = false
-      cache.release()
-      try {
-        await db.close()
-      } catch (error) {
-        // Instances on the same directory in one process share the leveldb handle (PouchDB keeps
-        // one per path): when another one closed it first, there is nothing left to release.
-        if ((error as { status?: number }).status !== 412) throw error
-      }
+      await embedded.release()
     }
   }
   return createDocumentStore(backend, options)
-}
-
-/** PouchDB errors carry CouchDB's status and name; 404 and 409 mean what they mean there. */
-async function translate<T> (operation: Promise<T>, action: string): Promise<T> {
-  try {
-    return await operation
-  } catch (error) {
-    const status = (error as { status?: number }).status
-    if (status === 404) throw new StoreError('not_found', 'There is no zergling with this id.')
-    if (status === 409) throw new StoreError('conflict', 'The zergling was changed by another writer.')
-    throw new StoreError('unavailable', `The embedded store could not ${action}: ${(error as Error).message}`, { cause: error })
-  }
 }

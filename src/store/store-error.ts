@@ -1,6 +1,7 @@
 // One table of storage failures. Adapters translate CouchDB/PouchDB errors into these kinds;
 // the HTTP layer maps kinds to status codes in one place (src/http/error-handler.ts).
 // Messages are sentences for people and never carry URLs with credentials.
+import type { StoreFailure } from './store-failure.js'
 
 export type StoreErrorKind =
   /** No zergling with that id (never existed, or deleted). */
@@ -31,12 +32,29 @@ export class StoreError extends Error {
    * reading; one whose connection was refused, or that CouchDB answered, did nothing.
    */
   readonly ambiguous: boolean
+  /** Which store failed and why, when it knows: the HTTP layer words its reason from this. */
+  readonly failure?: StoreFailure
 
-  constructor (kind: StoreErrorKind, message: string, options?: { cause?: unknown, ambiguous?: boolean }) {
+  constructor (kind: StoreErrorKind, message: string, options?: { cause?: unknown, ambiguous?: boolean, failure?: StoreFailure }) {
     super(message, options)
     this.name = 'StoreError'
     this.kind = kind
     this.ambiguous = options?.ambiguous ?? false
+    if (options?.failure !== undefined) this.failure = options.failure
+  }
+}
+
+/**
+ * The store could not be opened at all. The message is one sentence for the operator who
+ * starts the service (it may name the data directory; never a credential).
+ */
+export class StoreOpenError extends Error {
+  readonly failure: StoreFailure
+
+  constructor (message: string, failure: StoreFailure, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StoreOpenError'
+    this.failure = failure
   }
 }
 

@@ -1,6 +1,7 @@
 // The contract every store keeps (CouchDB through nano, embedded PouchDB). One contract test
 // suite (test/store/zergling-store.contract.ts) runs against each, so both behave the same.
 import type { Command, ZerglingState } from '../domain/zergling.js'
+import type { StoreFailure } from './store-failure.js'
 
 /** How much of the history a caller wants back: all of it, none, or the last N commands. */
 export type HistoryView = 'all' | 'none' | { last: number }
@@ -52,10 +53,13 @@ export interface Outcome<T> {
   replayed: boolean
 }
 
-/** What the store can say about the brain, for `/_health` and `/readyz`. */
+/**
+ * What the store can say about the brain, for `/_health` and `/readyz`. `ok` means it can read
+ * and write now; `failure` says which store failed and why, when it knows.
+ */
 export type BrainStatus =
   | { ok: true }
-  | { ok: false, kind: 'unavailable' | 'missing_database' | 'unauthorized', reason: string }
+  | { ok: false, kind: 'unavailable' | 'missing_database' | 'unauthorized', reason: string, failure?: StoreFailure }
 
 export interface ZerglingStore {
   /** `couchdb` or `embedded`, for logs and `/_health`. */
@@ -81,7 +85,7 @@ export interface ZerglingStore {
   command (id: string, request: CommandRequest): Promise<Outcome<StoredZergling>>
   /** Deletes and returns the last state; throws `not_found` when there is nothing to delete. */
   remove (id: string, history: HistoryView): Promise<StoredZergling>
-  /** Reachable, authorised, database present? Never throws. */
+  /** Reachable, authorised, database present, writes working? Never throws; stays fast. */
   check (): Promise<BrainStatus>
   /** Releases connections and files; the store is unusable afterwards. */
   close (): Promise<void>

@@ -3,11 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { openStore } from '../../src/store/open-store.js'
+import { openStore, type StoreLogger } from '../../src/store/open-store.js'
 
-function captureLogger (): { lines: string[], logger: { info: (object: Record<string, unknown>, message: string) => void } } {
+function captureLogger (): { lines: string[], logger: StoreLogger } {
   const lines: string[] = []
-  return { lines, logger: { info: (object, message) => { lines.push(JSON.stringify({ ...object, message })) } } }
+  const log = (object: Record<string, unknown>, message: string): void => { lines.push(JSON.stringify({ ...object, message })) }
+  return { lines, logger: { info: log, warn: log, error: log } }
 }
 
 describe('openStore', () => {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { after, describe, it } from 'node:test'
 import PouchDB from 'pouchdb'
 import { openDocumentCache } from '../../src/store/document-cache.js'
+import { guardedLeveldown } from '../../src/store/guarded-leveldown.js'
 import { createPouchStore } from '../../src/store/pouch-store.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { conflictsContract } from './conflicts.contract.js'
@@ -19,8 +20,8 @@ async function createFixture (): Promise<StoreFixture> {
   const database = 'zerglings'
   const stores: ZerglingStore[] = []
   const partitions: StoreFixture[] = []
-  // Shares the leveldb handle with the stores (PouchDB keeps one per path in a process).
-  const raw = new PouchDB(join(dataDir, database))
+  // Shares the leveldb handle with the stores (PouchDB keeps one per leveldown and path).
+  const raw = new PouchDB(join(dataDir, database), { db: guardedLeveldown } as PouchDB.Configuration.DatabaseConfiguration)
   // PouchDB opens lazily; one still opening when the shared handle closes never settles its close.
   await raw.info()
   return {

@@ -18,7 +18,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (fastify, o
     schema: { tags: ['health'], summary: 'Version and the brain\'s state (always 200, as in the original)', response: { 200: Health } }
   }, async (request) => {
     const brain = await fastify.store.check()
-    if (!brain.ok) request.log.warn({ brain: brain.kind }, brain.reason)
+    if (!brain.ok) request.log.warn({ brain: brain.kind, ...brain.failure }, brain.reason)
     return { health: { version: packageVersion, brain: brain.ok ? 'ok' as const : 'damaged' as const } }
   })
 
@@ -30,7 +30,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (fastify, o
 
   fastify.get('/readyz', {
     logLevel: 'warn',
-    schema: { tags: ['health'], summary: 'Ready for traffic: the store is reachable and its database exists', response: { 200: Probe, 503: Probe } }
+    schema: { tags: ['health'], summary: 'Ready for traffic: the store is reachable, its database exists and writes work', response: { 200: Probe, 503: Probe } }
   }, async (_request, reply) => {
     if (isDraining()) {
       return await reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ status: 'unavailable', reason: 'Shutting down.' })
