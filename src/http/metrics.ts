@@ -8,6 +8,7 @@ export interface OvermindMetrics {
   registry: Registry
   commandsApplied: Counter
   conflictRetries: Counter
+  conflictMerges: Counter
   storeErrors: Counter<'kind'>
 }
 
@@ -24,6 +25,7 @@ export function createMetrics (): OvermindMetrics {
     registry,
     commandsApplied: new Counter({ name: 'overmind_commands_applied_total', help: 'Single commands (L, R, M) applied and stored.', registers: [registry] }),
     conflictRetries: new Counter({ name: 'overmind_conflict_retries_total', help: 'Writes retried after losing a revision race to another writer.', registers: [registry] }),
+    conflictMerges: new Counter({ name: 'overmind_conflict_merges_total', help: 'Conflicted zerglings merged (a CouchDB cluster accepted writes on two branches, e.g. 202 during a partition).', registers: [registry] }),
     storeErrors: new Counter({ name: 'overmind_store_errors_total', help: 'Failed store calls answered to clients, by kind.', labelNames: ['kind'], registers: [registry] })
   }
 }

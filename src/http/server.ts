@@ -24,7 +24,7 @@ export interface RunningServer {
 export interface StartServerOptions {
   config: Config
   /** `logger` is the service's own: the store tells its failures and recoveries there. */
-  openStore: (hooks: { onConflictRetry: () => void, logger: StoreLogger }) => Promise<ZerglingStore>
+  openStore: (hooks: { onConflictRetry: () => void, onMerge: () => void, logger: StoreLogger }) => Promise<ZerglingStore>
 }
 
 export async function startServer ({ config, openStore }: StartServerOptions): Promise<RunningServer> {
@@ -32,7 +32,7 @@ export async function startServer ({ config, openStore }: StartServerOptions): P
   const metrics = createMetrics()
   // Made before the store so that what happens while it opens is logged like the rest.
   const logger = pino(loggerOptions(config))
-  const store = await openStore({ onConflictRetry: () => metrics.conflictRetries.inc(), logger })
+  const store = await openStore({ onConflictRetry: () => metrics.conflictRetries.inc(), onMerge: () => metrics.conflictMerges.inc(), logger })
   const app = await createApp({
     store,
     metrics,
