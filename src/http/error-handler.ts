@@ -69,7 +69,11 @@ function fromApiError (error: ApiError): ErrorResponse {
 export function installErrorHandlers (fastify: FastifyInstance): void {
   fastify.setErrorHandler(function handleError (error, request, reply) {
     const response = toErrorResponse(error)
-    if (response.statusCode >= 500) {
+    // A 500 is a bug: logged with its stack. A 503 is the brain (or contention) saying "not now",
+    // answered with Retry-After: a warning with its reason, not an error per request.
+    if (response.statusCode === 503) {
+      request.log.warn({ error: response.body.error, kind: error instanceof StoreError ? error.kind : undefined }, response.body.reason)
+    } else if (response.statusCode >= 500) {
       request.log.error({ err: error }, 'request failed')
     } else {
       request.log.info({ error: response.body.error }, response.body.reason)

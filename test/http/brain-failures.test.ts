@@ -66,3 +66,26 @@ describe('when something breaks inside the service', () => {
     assert.deepEqual(response.json(), { error: 'internal_error', reason: 'Something went wrong inside overmind; it has been logged.' })
   })
 })
+
+describe('how failures are logged', () => {
+  it('when a request is answered 503, then it is logged as a warning with its reason, and a 500 as an error with its stack', async () => {
+    const { pino } = await import('pino')
+    const { StoreError } = await import('../../src/store/store-error.js')
+    const lines: Array<{ level: number, msg: string, err?: { stack?: string } }> = []
+    const ctx = await startEmbeddedApp((store): ZerglingStore => ({
+      ...store,
+      kind: store.kind,
+      get: async () => { throw new StoreError('conflict', 'lost every race') },
+      list: async () => { throw new Error('a bug') }
+    }), { loggerInstance: pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)) } }) })
+    try {
+      assert.equal((await ctx.app.inject({ method: 'GET', url: '/zerglings/c4a24574-4ca8-4fbd-93e1-2a648147a71f' })).statusCode, 503)
+      assert.equal((await ctx.app.inject({ method: 'GET', url: '/zerglings/' })).statusCode, 500)
+      const failures = lines.filter((line) => line.level >= 40)
+      assert.deepEqual(failures.map((line) => [line.level, line.err?.stack !== undefined]), [[40, false], [50, true]])
+      assert.match(failures[0]!.msg, /Too many commands reached this zergling/)
+    } finally {
+      await ctx.close()
+    }
+  })
+})
