@@ -18,7 +18,8 @@ import type { Credentials } from './couch-client.js'
 import { configBase, readConfigValue, writeConfigValue } from './node-config.js'
 import { adminHashMatches, hashAdminPassword } from './password-hash.js'
 import type { ServerInfo } from './server-info.js'
-import { BootstrapError, type StepContext } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
+import { type StepContext } from './types.js'
 
 export interface SharedSetting {
   /** How reports name it: `admin hash`, `uuid`, `secret`. Its value is never printed. */

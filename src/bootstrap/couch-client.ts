@@ -4,7 +4,7 @@
 // endpoints (`/_session`, `/_node/*/_config`, `/_cluster_setup`) that nano only reaches through
 // `nano.request` anyway. Credentials go in an Authorization header, never in a URL, so no error
 // can echo them; every message is still scrubbed by the runner.
-import { BootstrapError } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
 
 export type Credentials = { name: string, password: string } | 'anonymous'
 

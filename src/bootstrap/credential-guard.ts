@@ -11,7 +11,7 @@
 // https://github.com/apache/couchdb/blob/3.4.3/src/couch/src/couch_httpd_auth.erl (authenticate/5)
 // https://github.com/apache/couchdb/blob/3.4.3/src/chttpd/src/chttpd_auth_cache.erl (maybe_validate_user_creds)
 import { describeResponse, type CouchClient, type CouchResponse } from './couch-client.js'
-import { BootstrapError } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
 
 export type Refusal = 'rejected' | 'locked' | 'conflicted'
 

@@ -4,7 +4,7 @@
 // was first); under a race CouchDB 2.x/3.x has also answered 500 with reason `conflict`, so
 // anything else is re-checked with HEAD before it counts as a failure.
 import { describeResponse, type Credentials, type CouchClient } from './couch-client.js'
-import { BootstrapError } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
 
 export async function databaseExists (couch: CouchClient, name: string, auth: Credentials): Promise<boolean> {
   const response = await couch.request('HEAD', '/' + encodeURIComponent(name), { auth })

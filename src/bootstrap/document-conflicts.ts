@@ -12,7 +12,8 @@
 // https://github.com/apache/couchdb/blob/3.4.3/src/fabric/src/fabric_doc_open.erl (read_repair)
 import { describeResponse } from './couch-client.js'
 import { adminCredentials } from './session.js'
-import { BootstrapError, type StepContext } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
+import { type StepContext } from './types.js'
 
 export type StoredDocument = Record<string, unknown> & { _id: string, _rev: string, _conflicts?: string[] }
 

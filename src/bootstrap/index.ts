@@ -1,4 +1,5 @@
 // `overmind bootstrap` as a library: `overmind serve --bootstrap` calls runBootstrap first.
-export { bootstrapSettings, runBootstrap, runSteps, STEPS, type BootstrapOptions } from './runner.js'
+export { bootstrapSettings, runBootstrap, runSteps, type BootstrapOptions } from './runner.js'
 export { formatReport, formatStep, formatSummary, reportJson } from './report.js'
-export { STEP_NAMES, type BootstrapReport, type StepName, type StepReport, type StepStatus } from './types.js'
+export { STEP_NAMES, STEPS, type StepName } from './steps.js'
+export type { BootstrapReport, StepReport, StepStatus } from './types.js'

@@ -6,7 +6,8 @@
 // https://docs.couchdb.org/en/stable/api/server/common.html#membership
 import { poll, WAIT_BACKOFF } from './backoff.js'
 import { CouchUnreachable, describeResponse, type CouchClient, type Credentials } from './couch-client.js'
-import { BootstrapError, type StepContext } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
+import { type StepContext } from './types.js'
 
 export interface Membership {
   /** Connected now, sorted. */

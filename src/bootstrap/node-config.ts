@@ -4,7 +4,8 @@
 // travel as JSON strings; a missing key is 404 `unknown_config_value` (surprise 17).
 // https://docs.couchdb.org/en/stable/api/server/configuration.html
 import { describeResponse, type Credentials } from './couch-client.js'
-import { BootstrapError, type StepContext } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
+import { type StepContext } from './types.js'
 
 /** `/_config` (1.x), `/_node/_local/_config` (a single 2.x/3.x node), or one named node's. */
 export function configBase (node: string | '_local' | 'legacy'): string {

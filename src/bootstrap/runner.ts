@@ -8,19 +8,11 @@ import { sleep as realSleep } from './backoff.js'
 import { createCouchClient, type CouchClient } from './couch-client.js'
 import { guardCredentials } from './credential-guard.js'
 import { readServerInfo, type ServerInfo } from './server-info.js'
-import { adminStep } from './steps/admin.js'
-import { appUserStep } from './steps/app-user.js'
-import { clusterStep } from './steps/cluster.js'
-import { databaseStep } from './steps/database.js'
-import { designDocsStep } from './steps/design-docs.js'
-import { systemDatabasesStep } from './steps/system-databases.js'
-import { waitStep } from './steps/wait.js'
+import { STEP_NAMES, STEPS, type StepName } from './steps.js'
 import {
-  isChange, STEP_NAMES,
-  type BootstrapReport, type BootstrapSettings, type Step, type StepContext, type StepName, type StepOutcome, type StepReport
+  isChange,
+  type BootstrapReport, type BootstrapSettings, type StepContext, type StepOutcome, type StepReport
 } from './types.js'
-
-export const STEPS: readonly Step[] = [waitStep, adminStep, clusterStep, systemDatabasesStep, databaseStep, appUserStep, designDocsStep()]
 
 export interface BootstrapOptions {
   /** Which steps; default all. Always run in the fixed order, each once. */

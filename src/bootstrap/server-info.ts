@@ -4,7 +4,7 @@
 import { describeResponse, type CouchClient, type Credentials } from './couch-client.js'
 import { readMembership } from './membership.js'
 import { configBase } from './node-config.js'
-import { BootstrapError } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
 
 export interface ServerInfo {
   version: string

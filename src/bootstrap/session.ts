@@ -4,7 +4,7 @@
 // https://docs.couchdb.org/en/stable/api/server/authn.html#get--_session
 import { describeResponse, type Credentials } from './couch-client.js'
 import type { StepContext } from './types.js'
-import { BootstrapError } from './types.js'
+import { BootstrapError } from './bootstrap-error.js'
 
 export type SessionCheck =
   | { kind: 'accepted', roles: string[] }

@@ -4,11 +4,6 @@
 import type { CouchClient } from './couch-client.js'
 import type { ServerInfo } from './server-info.js'
 
-// `cluster` comes before the databases: a database created before the other nodes have joined
-// keeps all its shards on the nodes that were there, so the cluster is finished first.
-export const STEP_NAMES = ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs'] as const
-export type StepName = typeof STEP_NAMES[number]
-
 export type StepStatus = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed'
 
 export interface StepOutcome {
@@ -60,14 +55,15 @@ export interface StepContext {
   log: (message: string) => void
 }
 
-export interface Step {
-  name: StepName
+export interface Step<Name extends string = string> {
+  name: Name
   describe: string
   check: (context: StepContext) => Promise<Decision>
 }
 
 export interface StepReport extends StepOutcome {
-  name: StepName
+  /** A StepName (steps.ts). */
+  name: string
   durationMs: number
 }
 
@@ -78,14 +74,6 @@ export interface BootstrapReport {
   /** CouchDB version from `GET /`, when a step read it. */
   couchdbVersion?: string
   steps: StepReport[]
-}
-
-/** A step's failure, with a sentence that is safe to print. */
-export class BootstrapError extends Error {
-  constructor (message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'BootstrapError'
-  }
 }
 
 export function isChange (decision: Decision): decision is Change {

@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Env } from '../config.js'
 import { formatStep, formatSummary, reportJson, runBootstrap, STEP_NAMES, STEPS, type StepName } from '../bootstrap/index.js'
 
-export const EXIT_DONE = 0
-export const EXIT_STEP_FAILED = 1
-export const EXIT_BAD_USAGE = 2
+const EXIT_DONE = 0
+const EXIT_STEP_FAILED = 1
+const EXIT_BAD_USAGE = 2
 
 export interface CliIo {
   env?: Env

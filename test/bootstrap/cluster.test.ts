@@ -7,7 +7,8 @@ import { chooseValues, planWrites, type SharedSetting } from '../../src/bootstra
 import { finishMeaning } from '../../src/bootstrap/finish-cluster.js'
 import { describeIncomplete, isComplete } from '../../src/bootstrap/membership.js'
 import { runSteps } from '../../src/bootstrap/runner.js'
-import type { BootstrapSettings, StepName } from '../../src/bootstrap/types.js'
+import type { StepName } from '../../src/bootstrap/steps.js'
+import type { BootstrapSettings } from '../../src/bootstrap/types.js'
 import { quickHash, scriptedCluster } from './scripted-cluster.js'
 
 const ADMIN = { name: 'admin', password: 'cluster-admin-password' }

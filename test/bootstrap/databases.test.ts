@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { CouchClient, CouchResponse } from '../../src/bootstrap/couch-client.js'
 import { createDatabase } from '../../src/bootstrap/databases.js'
-import { BootstrapError } from '../../src/bootstrap/types.js'
+import { BootstrapError } from '../../src/bootstrap/bootstrap-error.js'
 
 /** Answers each request with the next scripted response (an Error = the connection broke). */
 function scripted (...answers: Array<CouchResponse | Error>): CouchClient & { calls: string[] } {

@@ -8,10 +8,11 @@ import { refusalOf } from '../../src/bootstrap/credential-guard.js'
 import { compareRevisions } from '../../src/bootstrap/document-conflicts.js'
 import { adminHashMatches, hashAdminPassword, userDocumentMatches } from '../../src/bootstrap/password-hash.js'
 import { formatReport, formatStep } from '../../src/bootstrap/report.js'
-import { bootstrapSettings, STEPS } from '../../src/bootstrap/runner.js'
+import { bootstrapSettings } from '../../src/bootstrap/runner.js'
 import { desiredSecurity, sameSecurity } from '../../src/bootstrap/steps/app-user.js'
 import { sameDesignDocument } from '../../src/bootstrap/steps/design-docs.js'
-import { STEP_NAMES, type BootstrapReport } from '../../src/bootstrap/types.js'
+import { STEP_NAMES } from '../../src/bootstrap/steps.js'
+import type { BootstrapReport } from '../../src/bootstrap/types.js'
 import { parseBootstrapArgs, parseDuration } from '../../src/cli/bootstrap.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
 import { DESIGN_DOCUMENTS } from '../../src/store/design-docs.js'
@@ -89,7 +90,6 @@ describe('settings', () => {
 
 describe('steps', () => {
   it('are the issue\'s seven, in its order', () => {
-    assert.deepEqual(STEPS.map((step) => step.name), [...STEP_NAMES])
     assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs'])
   })
 })

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CONFIG_VARIABLES, loadConfig, type Config } from '../../src/config.js'
-import { STEP_NAMES } from '../../src/bootstrap/types.js'
+import { STEP_NAMES } from '../../src/bootstrap/steps.js'
 import {
   containerEnvironment, containers, getObject, kubectlMissing, OVERLAYS, podTemplate, REPO_ROOT, renderOverlay, serviceLinkVariables,
   type ContainerRef, type EnvSource, type K8sObject, type Overlay

@@ -10,9 +10,10 @@ import { writeConfigValue } from '../node-config.js'
 import { hashAdminPassword } from '../password-hash.js'
 import { configBases, type ServerInfo } from '../server-info.js'
 import { adminCredentials, checkSession, isAdminSession, type SessionCheck } from '../session.js'
-import { BootstrapError, type Step, type StepContext, type StepOutcome } from '../types.js'
+import { BootstrapError } from '../bootstrap-error.js'
+import { type Step, type StepContext, type StepOutcome } from '../types.js'
 
-export const adminStep: Step = {
+export const adminStep: Step<'admin'> = {
   name: 'admin',
   describe: 'create the server admin in admin party, else verify its credentials',
   async check (context) {

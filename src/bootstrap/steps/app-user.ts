@@ -12,7 +12,8 @@ import { CredentialsRefused } from '../credential-guard.js'
 import { conflictsOf, contentOf, ensureDocument, readDocument, revisions, settleConflicts, type DocumentAt, type StoredDocument } from '../document-conflicts.js'
 import { userDocumentMatches } from '../password-hash.js'
 import { adminCredentials, checkSession } from '../session.js'
-import { BootstrapError, type Step, type StepContext, type StepOutcome } from '../types.js'
+import { BootstrapError } from '../bootstrap-error.js'
+import { type Step, type StepContext, type StepOutcome } from '../types.js'
 
 interface SecurityObject {
   admins: { names: string[], roles: string[] }
@@ -32,7 +33,7 @@ export function sameSecurity (a: unknown, b: SecurityObject): boolean {
   return ['admins', 'members'].every((group) => ['names', 'roles'].every((key) => list(a, group, key) === list(b, group, key)))
 }
 
-export const appUserStep: Step = {
+export const appUserStep: Step<'app-user'> = {
   name: 'app-user',
   describe: 'create the non-admin user the service runs as, the only member of the database',
   async check (context) {

@@ -15,9 +15,10 @@ import { missingSystemDatabases } from '../databases.js'
 import { finishCluster } from '../finish-cluster.js'
 import { readMembership, waitForNodes } from '../membership.js'
 import { adminCredentials } from '../session.js'
-import { BootstrapError, type Decision, type Step, type StepContext, type StepOutcome } from '../types.js'
+import { BootstrapError } from '../bootstrap-error.js'
+import { type Decision, type Step, type StepContext, type StepOutcome } from '../types.js'
 
-export const clusterStep: Step = {
+export const clusterStep: Step<'cluster'> = {
   name: 'cluster',
   describe: 'wait for OVERMIND_COUCHDB_NODES nodes, give them one admin hash, uuid and secret, finish the cluster',
   async check (context) {

@@ -6,7 +6,7 @@ import { createDatabase, databaseExists } from '../databases.js'
 import { adminCredentials } from '../session.js'
 import type { Step } from '../types.js'
 
-export const databaseStep: Step = {
+export const databaseStep: Step<'database'> = {
   name: 'database',
   describe: 'create the service database (OVERMIND_DATABASE, default zerglings)',
   async check (context) {

@@ -19,7 +19,7 @@ export function sameDesignDocument (stored: Stored, wanted: DesignDocument): boo
   return isDeepStrictEqual(JSON.parse(JSON.stringify(content)), JSON.parse(JSON.stringify(wanted)))
 }
 
-export function designDocsStep (documents: readonly DesignDocument[] = DESIGN_DOCUMENTS): Step {
+export function designDocsStep (documents: readonly DesignDocument[] = DESIGN_DOCUMENTS): Step<'design-docs'> {
   return {
     name: 'design-docs',
     describe: 'deploy the design documents, writing only those whose content changed',

@@ -8,7 +8,7 @@ import { createDatabase, missingSystemDatabases, SYSTEM_DATABASES } from '../dat
 import { adminCredentials } from '../session.js'
 import type { Step } from '../types.js'
 
-export const systemDatabasesStep: Step = {
+export const systemDatabasesStep: Step<'system-databases'> = {
   name: 'system-databases',
   describe: 'create _users and _replicator when missing (2.x/3.x)',
   async check (context) {

@@ -4,7 +4,8 @@
 import { poll, WAIT_BACKOFF } from '../backoff.js'
 import type { CouchResponse } from '../couch-client.js'
 import { describeResponse } from '../couch-client.js'
-import { BootstrapError, type Step, type StepContext } from '../types.js'
+import { BootstrapError } from '../bootstrap-error.js'
+import { type Step, type StepContext } from '../types.js'
 
 async function probe (context: StepContext, path: string, remainingMs: number): Promise<CouchResponse> {
   return await context.couch.request('GET', path, {
@@ -14,7 +15,7 @@ async function probe (context: StepContext, path: string, remainingMs: number): 
   })
 }
 
-export const waitStep: Step = {
+export const waitStep: Step<'wait'> = {
   name: 'wait',
   describe: 'wait until CouchDB answers (/_up, or / on 1.x)',
   async check (context) {
