@@ -1,11 +1,11 @@
 // What every node of a cluster must hold alike, and making them hold it. Nodes started the way the
 // CouchDB Helm chart starts them differ in three values (recordings: cluster-admins.json):
 // - the admin hash: each node hashed the password with its own salt; a session cookie is signed
-//   with secret + salt, so a cookie from one node is void on another (surprise 29);
+//   with secret + salt, so a cookie from one node is void on another (test/fixtures/couchdb-3.4/README.md, surprise 29);
 // - `[couchdb] uuid`: unset until first needed, then made up by each node on its own;
 // - the cookie secret (`[chttpd_auth] secret`; 2.x: `[couch_httpd_auth]`): unset until the first
 //   login on that node, and `finish_cluster` fails with 500 "unable to sync admin passwords" when
-//   the node receiving it has none (surprise 27, setup.erl `sync_auth_secret`).
+//   the node receiving it has none (test/fixtures/couchdb-3.4/README.md, surprise 27; setup.erl `sync_auth_secret`).
 // For each value, every racing bootstrap picks the same one: the first node's, in name order, that
 // can be kept (for the hash: one that matches the password), else a new one. A run that found a
 // value to keep never writes the node it came from, so once every run has read the first node's

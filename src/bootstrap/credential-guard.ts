@@ -1,7 +1,7 @@
 // Credentials that CouchDB refuses end the run at the first refusal. CouchDB 3.4 counts every
 // failed authentication per {client IP, user name, salt} and, after `[chttpd_auth_lockout]
 // threshold` (5) of them, answers 403 to that key for up to `max_lifetime` (5 min), the right
-// password included (recordings: auth-lockout.json, surprise 25). A bootstrap that retried a
+// password included (test/fixtures/couchdb-3.4/README.md, surprise 25; auth-lockout.json). A bootstrap that retried a
 // rejected password, or went on to the next step with it, would lock the admin out of the very
 // pod that is meant to set CouchDB up. So every request sent with credentials passes through here:
 // a wrong-password 401 or a lockout 403 becomes a `CredentialsRefused`, which no step retries.

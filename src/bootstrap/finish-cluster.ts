@@ -4,7 +4,7 @@
 // "Cluster setup unable to sync admin passwords" for ANY copy that fails; then it creates `_users`
 // and `_replicator` when one is missing, else answers 400 "Cluster is already finished".
 // `GET /_cluster_setup` is no proof either way: it says `cluster_disabled` after a successful
-// finish while `bind_address` is 127.0.0.1 (surprise 27). The system databases are the proof.
+// finish while `bind_address` is 127.0.0.1 (test/fixtures/couchdb-3.4/README.md, surprise 27). The system databases are the proof.
 // https://github.com/apache/couchdb/blob/3.4.3/src/setup/src/setup.erl
 // https://github.com/apache/couchdb/blob/3.4.3/src/setup/src/setup_httpd.erl
 import { describeResponse, type CouchResponse, type Credentials } from './couch-client.js'

@@ -1,7 +1,7 @@
 // One value of one node's configuration. Config is per node in CouchDB 2.x/3.x, and behind a
 // Kubernetes Service `/_node/_local` is whichever node answers, so a cluster is always addressed
 // node by node: `/_node/<name>/_config/<section>/<key>` reaches <name> through any node. Values
-// travel as JSON strings; a missing key is 404 `unknown_config_value` (surprise 17).
+// travel as JSON strings; a missing key is 404 `unknown_config_value` (test/fixtures/couchdb-3.4/README.md, surprise 17).
 // https://docs.couchdb.org/en/stable/api/server/configuration.html
 import { describeResponse, type Credentials } from './couch-client.js'
 import { BootstrapError } from './bootstrap-error.js'

@@ -1,6 +1,6 @@
 // The design documents the service uses, as data: `overmind bootstrap` (step `design-docs`)
 // deploys them and writes only when the content changed, because every PUT of a design doc
-// makes a new revision and may rebuild its indexes (recordings: design-views.json, surprise 23).
+// makes a new revision and may rebuild its indexes (test/fixtures/couchdb-3.4/README.md, surprise 23; design-views.json).
 // The list endpoint never shows them: `_design/*` rows are filtered out of `_all_docs`.
 // https://docs.couchdb.org/en/stable/ddocs/views/intro.html
 

@@ -89,7 +89,7 @@ export function scriptedCluster (options: { nodes: number, admin: { name: string
 
   function answer (node: ScriptedNode, method: string, path: string, body: unknown, admin: boolean): CouchResponse {
     if (path === '/') {
-      // The uuid appears on first need, on the node that needed it (surprise 29).
+      // The uuid appears on first need, on the node that needed it (test/fixtures/couchdb-3.4/README.md, surprise 29).
       if (!node.config.has('couchdb/uuid')) node.config.set('couchdb/uuid', randomBytes(16).toString('hex'))
       return json(200, { couchdb: 'Welcome', version: '3.4.3' })
     }

@@ -67,7 +67,7 @@ async function createAdmin (context: StepContext, bases: string[], info: ServerI
 }
 
 /**
- * A new admin is usable only once CouchDB has hashed it (surprise 16), so its first checks may be
+ * A new admin is usable only once CouchDB has hashed it (test/fixtures/couchdb-3.4/README.md, surprise 16), so its first checks may be
  * refused. Retrying a refused password is safe here and only here: admin party exists on 1.x/2.x,
  * and the lockout that punishes retries arrived in CouchDB 3.4 (couch_auth_lockout.erl).
  */

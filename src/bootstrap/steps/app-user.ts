@@ -1,8 +1,8 @@
 // `app-user`: least privilege. A plain `_users` user (COUCHDB_APP_USERNAME, its password from
 // COUCHDB_APP_PASSWORD or *_FILE) that is the only member of the database, so the service can
 // run without the admin's password. 2.x databases are public until `_security` names members;
-// 3.x ones are admin-only (recordings, surprise 14). Whether the user has the configured password
-// is read from its `_users` document as the admin, not tried against CouchDB (lockout, surprise 25).
+// 3.x ones are admin-only (test/fixtures/couchdb-3.4/README.md, surprise 14). Whether the user has the configured password
+// is read from its `_users` document as the admin, not tried against CouchDB (lockout: test/fixtures/couchdb-3.4/README.md, surprise 25).
 // A conflicted `_users` document (racing runs on a cluster, document-conflicts.ts) authenticates
 // nobody, so it is settled here: one revision with the configured password is kept.
 // https://docs.couchdb.org/en/stable/intro/security.html#creating-a-new-user

@@ -1,7 +1,7 @@
 // `system-databases`: CouchDB 2.x/3.x started without `single_node` has no `_users` and
 // `_replicator` and logs errors about them forever; users cannot be created without `_users`.
 // Creating them by hand is what the docs describe (recordings: system-dbs-manual.json); a 412
-// means CouchDB or another bootstrap was first, which is success (surprise 22). On a cluster
+// means CouchDB or another bootstrap was first, which is success (test/fixtures/couchdb-3.4/README.md, surprise 22). On a cluster
 // `cluster`'s finish_cluster has usually made them already.
 // https://docs.couchdb.org/en/stable/setup/single-node.html
 import { createDatabase, missingSystemDatabases, SYSTEM_DATABASES } from '../databases.js'

@@ -3,7 +3,7 @@
 // the cookie secret to every other node (stopping at the first copy that fails), then create the
 // system databases unless they exist. An unset secret cannot be copied (config:set with
 // `undefined` fails), so on fresh nodes the answer is 500 after the admins and the uuid WERE
-// copied (cluster-admins.json, README surprise 27).
+// copied (cluster-admins.json; test/fixtures/couchdb-3.4/README.md, surprise 27).
 import { CouchError, couchErrors } from './errors.js'
 import type { Ctx } from './http-kit.js'
 import { adminsOf, authConfig, configValue, serverUuid, setAdmin, setConfigValue, type NodeState } from './node-state.js'
