@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util'
 import { formatReport, runBootstrap } from '../bootstrap/index.js'
 import { ConfigError, loadConfig, type Config, type StoreConfig } from '../config.js'
 import { startServer } from '../http/server.js'
-import { openStore } from '../store/open-store.js'
 import { explainStartupFailure } from './startup-failure.js'
 import { StoreOpenError } from '../store/store-error.js'
 
@@ -56,11 +55,10 @@ export async function cli (args: string[]): Promise<number> {
     process.stderr.write(formatReport(report) + '\n')
     if (!report.ok) return 1
   }
-  const storeConfig = servingStore(config, values.bootstrap === true)
-  const serving = { ...config, store: storeConfig }
+  const serving = { ...config, store: servingStore(config, values.bootstrap === true) }
   let server
   try {
-    server = await startServer({ config: serving, openStore: async (hooks) => await openStore(storeConfig, hooks) })
+    server = await startServer(serving)
   } catch (error) {
     // A store that cannot be opened (a damaged data directory, a full disk) is not served at
     // all: one sentence saying what to do, exit 1, and Kubernetes shows it in the pod's log.

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { pino, stdSerializers, type LoggerOptions } from 'pino'
 import type { Config } from '../config.js'
 import { redact } from '../redact.js'
-import type { StoreLogger } from '../store/open-store.js'
+import { openStore } from '../store/open-store.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import { createApp } from './app.js'
 import { DRAIN_GRACE_MS, trackConnections } from './connection-drain.js'
@@ -22,17 +22,17 @@ export interface RunningServer {
 }
 
 export interface StartServerOptions {
-  config: Config
-  /** `logger` is the service's own: the store tells its failures and recoveries there. */
-  openStore: (hooks: { onConflictRetry: () => void, onMerge: () => void, logger: StoreLogger }) => Promise<ZerglingStore>
+  /** For tests: puts a fault or a delay around the store the configuration opens. */
+  wrapStore?: (store: ZerglingStore) => ZerglingStore
 }
 
-export async function startServer ({ config, openStore }: StartServerOptions): Promise<RunningServer> {
+/** Opens the store `config` names (its retries and merges counted in /metrics), then listens. */
+export async function startServer (config: Config, { wrapStore = (store) => store }: StartServerOptions = {}): Promise<RunningServer> {
   let draining = false
   const metrics = createMetrics()
   // Made before the store so that what happens while it opens is logged like the rest.
   const logger = pino(loggerOptions(config))
-  const store = await openStore({ onConflictRetry: () => metrics.conflictRetries.inc(), onMerge: () => metrics.conflictMerges.inc(), logger })
+  const store = wrapStore(await openStore(config.store, { onConflictRetry: () => metrics.conflictRetries.inc(), onMerge: () => metrics.conflictMerges.inc(), logger }))
   const app = await createApp({
     store,
     metrics,

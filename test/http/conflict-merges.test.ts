@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { loadConfig } from '../../src/config.js'
 import { startServer, type RunningServer } from '../../src/http/server.js'
-import { openStore } from '../../src/store/open-store.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 
 describe('a zergling moved on both sides of a partition, read through the service', () => {
@@ -16,7 +15,7 @@ describe('a zergling moved on both sides of a partition, read through the servic
 
   async function serve (database: string): Promise<RunningServer> {
     const config = loadConfig({ OVERMIND_HTTP_ADDR: '127.0.0.1:0', COUCHDB_URL: couch.url, COUCHDB_USERNAME: couch.username, COUCHDB_PASSWORD: couch.password, OVERMIND_DATABASE: database, OVERMIND_LOG_LEVEL: 'silent' })
-    const server = await startServer({ config, openStore: async (hooks) => await openStore(config.store, hooks) })
+    const server = await startServer(config)
     servers.push(server)
     return server
   }

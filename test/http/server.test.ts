@@ -9,7 +9,6 @@ import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions, startServer, type RunningServer } from '../../src/http/server.js'
-import { openStore } from '../../src/store/open-store.js'
 import { startServe } from '../support/overmind-process.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 
@@ -19,7 +18,7 @@ describe('a started server', () => {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'overmind-server-'))
     const config = loadConfig({ OVERMIND_HTTP_ADDR: '127.0.0.1:0', OVERMIND_DATA_DIR: dataDir, OVERMIND_LOG_LEVEL: 'silent' })
-    server = await startServer({ config, openStore: async (hooks) => await openStore(config.store, hooks) })
+    server = await startServer(config)
   })
   after(async () => {
     await server.shutdown()
@@ -40,12 +39,8 @@ describe('a server shutting down with a keep-alive client', () => {
   it('when SIGTERM comes during a slow request, then the request completes with Connection: close and the server does not wait for the idle socket', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'overmind-server-'))
     const config = loadConfig({ OVERMIND_HTTP_ADDR: '127.0.0.1:0', OVERMIND_DATA_DIR: dataDir, OVERMIND_LOG_LEVEL: 'silent' })
-    const server = await startServer({
-      config,
-      openStore: async (hooks) => {
-        const store = await openStore(config.store, hooks)
-        return { ...store, kind: store.kind, get: async (id, history) => { await sleep(500); return await store.get(id, history) } }
-      }
+    const server = await startServer(config, {
+      wrapStore: (store) => ({ ...store, kind: store.kind, get: async (id, history) => { await sleep(500); return await store.get(id, history) } })
     })
     const agent = new Agent({ keepAlive: true })
     try {
@@ -73,7 +68,7 @@ describe('a server shutting down while a client keeps its connection for the nex
   it('when SIGTERM comes between two requests on one kept-alive connection, then the second is still answered (with Connection: close), not reset', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'overmind-server-'))
     const config = loadConfig({ OVERMIND_HTTP_ADDR: '127.0.0.1:0', OVERMIND_DATA_DIR: dataDir, OVERMIND_LOG_LEVEL: 'silent' })
-    const server = await startServer({ config, openStore: async (hooks) => await openStore(config.store, hooks) })
+    const server = await startServer(config)
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     const ask = async (): Promise<{ status: number, connection: string | undefined }> => await new Promise((resolve, reject) => {
       get(`${server.address}/livez`, { agent }, (res) => {
@@ -131,7 +126,7 @@ describe('two servers on one CouchDB', () => {
     assert.equal((await fetch(`${couch.url}/${database}`, { method: 'PUT', headers: { authorization } })).status, 201)
     for (let i = 0; i < 2; i++) {
       const config = loadConfig({ OVERMIND_HTTP_ADDR: '127.0.0.1:0', COUCHDB_URL: couch.url, COUCHDB_USERNAME: couch.username, COUCHDB_PASSWORD: couch.password, OVERMIND_DATABASE: database, OVERMIND_LOG_LEVEL: 'silent' })
-      servers.push(await startServer({ config, openStore: async (hooks) => await openStore(config.store, hooks) }))
+      servers.push(await startServer(config))
     }
   })
   after(async () => {
