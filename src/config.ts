@@ -3,59 +3,11 @@
 // value is refused even where it would not be used — and fails fast with one sentence naming the
 // variable; the README's table and the manifest checks read the same entries (CONFIG_VARIABLES).
 import { readFileSync } from 'node:fs'
+import { LOG_LEVELS, oneOf, parseDatabaseName, parseHost, parseHttpAddr, parseOrigins, parseUrl, text, wholeNumber } from './config-parsers.js'
+import { ConfigError, type Config, type CouchConnection } from './config-types.js'
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-
-export interface CouchConnection {
-  /** Server URL without credentials and without a trailing slash, e.g. `http://couchdb:5984`. */
-  url: string
-  username?: string
-  password?: string
-  database: string
-  /** Upper bound for one HTTP call to CouchDB. */
-  requestTimeoutMs: number
-  /** `cookie` (the default): one session, no password hashing per request; `basic`: every request. */
-  auth?: 'cookie' | 'basic'
-}
-
-export type StoreConfig =
-  | { kind: 'embedded', dataDir: string, database: string }
-  | { kind: 'couchdb', couch: CouchConnection }
-
-export interface BootstrapConfig {
-  /** The non-admin user the service may run as (the `app-user` step creates it). */
-  appUsername?: string
-  appPassword?: string
-  /** How many CouchDB nodes the cluster should have; 1 = single node. */
-  nodes: number
-  /** How long the `wait` step waits for CouchDB. */
-  waitTimeoutMs: number
-}
-
-export interface HttpPolicy {
-  /** Origins allowed to call the API from a browser; empty = CORS off (no headers sent). */
-  corsOrigins: string[]
-  /** Requests per client address per minute; undefined = no limit. */
-  rateLimitPerMinute?: number
-  /** `Strict-Transport-Security: max-age=N`; undefined = not sent (the platform's decision). */
-  hstsMaxAgeSeconds?: number
-}
-
-export interface Config {
-  http: { host: string, port: number } & HttpPolicy
-  logLevel: LogLevel
-  store: StoreConfig
-  bootstrap: BootstrapConfig
-  /** How long a graceful shutdown may take before the process exits anyway. */
-  shutdownTimeoutMs: number
-}
-
-export class ConfigError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'ConfigError'
-  }
-}
+export * from './config-types.js'
+export { parseHttpAddr } from './config-parsers.js'
 
 export interface ConfigVariable { name: string, meaning: string, default?: string, secret?: boolean }
 
@@ -65,28 +17,6 @@ interface Variable<T> {
   default?: string
   secret?: boolean
   parse: (text: string, name: string) => T
-}
-
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
-// https://docs.couchdb.org/en/stable/api/database/common.html#put--db
-const DATABASE_NAME = /^[a-z][a-z0-9_$()+/-]*$/
-
-const text = (value: string): string => value
-
-function wholeNumber (min: number, max: number): (value: string, name: string) => number {
-  return (value, name) => {
-    const parsed = /^\d+$/.test(value) ? Number(value) : NaN
-    if (!(parsed >= min && parsed <= max)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}.`)
-    return parsed
-  }
-}
-
-function oneOf<T extends string> (choices: readonly T[]): (value: string, name: string) => T {
-  return (value, name) => {
-    const found = choices.find((choice) => choice === value.toLowerCase())
-    if (found === undefined) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, not ${JSON.stringify(value)}.`)
-    return found
-  }
 }
 
 const VARIABLES = {
@@ -164,52 +94,6 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
   }
 }
 
-/** Accepts `host:port`, `:port` (all interfaces, as Go writes it) and `[ipv6]:port`. */
-export function parseHttpAddr (addr: string): { host: string, port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr.trim())
-  const port = match === null ? NaN : Number(match[3])
-  if (match === null || port > 65535) {
-    throw new ConfigError(`OVERMIND_HTTP_ADDR (or --http.addr) must look like "0.0.0.0:8080" or ":8080", not ${JSON.stringify(addr)}.`)
-  }
-  const host = match[1] ?? match[2] ?? ''
-  return { host: host === '' ? '0.0.0.0' : host, port }
-}
-
-function parseOrigins (list: string): string[] {
-  return list.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '').map((origin) => {
-    let url: URL
-    try {
-      url = new URL(origin)
-    } catch {
-      throw new ConfigError(`OVERMIND_CORS_ORIGIN must list origins such as https://app.example, not ${JSON.stringify(origin)}.`)
-    }
-    if (url.origin !== origin.replace(/\/$/, '')) {
-      throw new ConfigError(`OVERMIND_CORS_ORIGIN must list bare origins (scheme://host[:port]), not ${JSON.stringify(origin)}.`)
-    }
-    return url.origin
-  })
-}
-
-function parseDatabaseName (name: string): string {
-  if (!DATABASE_NAME.test(name)) {
-    throw new ConfigError(`OVERMIND_DATABASE must be a CouchDB database name (lowercase letter first, then a-z 0-9 _$()+/-), not ${JSON.stringify(name)}.`)
-  }
-  return name
-}
-
-/** A host name or address as Kubernetes injects it (an IPv6 address gets its brackets here). */
-function parseHost (host: string): string {
-  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
-  let url: URL | undefined
-  try {
-    url = new URL(`http://${bracketed}`)
-  } catch {}
-  if (url === undefined || url.host === '' || url.pathname !== '/' || url.username !== '' || url.port !== '') {
-    throw new ConfigError(`COUCHDB_SERVICE_HOST must be a host name or address such as couchdb or 10.0.0.7 (no scheme, port or path), not ${JSON.stringify(host)}.`)
-  }
-  return bracketed
-}
-
 interface CouchParts {
   couchUrl?: URL
   host?: string
@@ -237,19 +121,6 @@ function couchConnection ({ couchUrl, host, port, username, password, database, 
     throw new ConfigError('A CouchDB password is set but no COUCHDB_USERNAME: set both, or neither.')
   }
   return { url, username, password, database, requestTimeoutMs, auth }
-}
-
-function parseUrl (text: string, name: string): URL {
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    throw new ConfigError(`${name} must be an absolute URL such as http://couchdb:5984 (its value is not repeated here because it may hold a password).`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${name} must start with http:// or https://, not ${url.protocol}//.`)
-  }
-  return url
 }
 
 /** A secret from `NAME` or from the file named by `NAME_FILE` (a mounted Kubernetes Secret). */

@@ -100,7 +100,7 @@ export async function cli (args: string[], io: CliIo = {}): Promise<number> {
       stdout(usage() + '\n')
       return EXIT_DONE
     }
-    config = loadConfig(io.env ?? process.env)
+    config = loadConfig(io.env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     stderr(`overmind bootstrap: ${error.message}\n\n${usage()}\n`)

@@ -36,7 +36,7 @@ export async function cli (args: string[]): Promise<number> {
   }
   let config
   try {
-    config = loadConfig(process.env, { httpAddr: values['http.addr'] })
+    config = loadConfig(undefined, { httpAddr: values['http.addr'] })
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`overmind serve: ${error.message}\n`)

@@ -1,0 +1,84 @@
+// The parsers of config.ts's table: each takes a variable's text and returns its value or throws a
+// ConfigError naming the variable. No environment is read here (config.ts does that, once).
+import { ConfigError, type LogLevel } from './config-types.js'
+
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+// https://docs.couchdb.org/en/stable/api/database/common.html#put--db
+const DATABASE_NAME = /^[a-z][a-z0-9_$()+/-]*$/
+
+export const text = (value: string): string => value
+
+export function wholeNumber (min: number, max: number): (value: string, name: string) => number {
+  return (value, name) => {
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN
+    if (!(parsed >= min && parsed <= max)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}.`)
+    return parsed
+  }
+}
+
+export function oneOf<T extends string> (choices: readonly T[]): (value: string, name: string) => T {
+  return (value, name) => {
+    const found = choices.find((choice) => choice === value.toLowerCase())
+    if (found === undefined) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, not ${JSON.stringify(value)}.`)
+    return found
+  }
+}
+
+/** Accepts `host:port`, `:port` (all interfaces, as Go writes it) and `[ipv6]:port`. */
+export function parseHttpAddr (addr: string): { host: string, port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr.trim())
+  const port = match === null ? NaN : Number(match[3])
+  if (match === null || port > 65535) {
+    throw new ConfigError(`OVERMIND_HTTP_ADDR (or --http.addr) must look like "0.0.0.0:8080" or ":8080", not ${JSON.stringify(addr)}.`)
+  }
+  const host = match[1] ?? match[2] ?? ''
+  return { host: host === '' ? '0.0.0.0' : host, port }
+}
+
+export function parseOrigins (list: string): string[] {
+  return list.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '').map((origin) => {
+    let url: URL
+    try {
+      url = new URL(origin)
+    } catch {
+      throw new ConfigError(`OVERMIND_CORS_ORIGIN must list origins such as https://app.example, not ${JSON.stringify(origin)}.`)
+    }
+    if (url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(`OVERMIND_CORS_ORIGIN must list bare origins (scheme://host[:port]), not ${JSON.stringify(origin)}.`)
+    }
+    return url.origin
+  })
+}
+
+export function parseDatabaseName (name: string): string {
+  if (!DATABASE_NAME.test(name)) {
+    throw new ConfigError(`OVERMIND_DATABASE must be a CouchDB database name (lowercase letter first, then a-z 0-9 _$()+/-), not ${JSON.stringify(name)}.`)
+  }
+  return name
+}
+
+/** A host name or address as Kubernetes injects it (an IPv6 address gets its brackets here). */
+export function parseHost (host: string): string {
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  let url: URL | undefined
+  try {
+    url = new URL(`http://${bracketed}`)
+  } catch {}
+  if (url === undefined || url.host === '' || url.pathname !== '/' || url.username !== '' || url.port !== '') {
+    throw new ConfigError(`COUCHDB_SERVICE_HOST must be a host name or address such as couchdb or 10.0.0.7 (no scheme, port or path), not ${JSON.stringify(host)}.`)
+  }
+  return bracketed
+}
+
+export function parseUrl (text: string, name: string): URL {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL such as http://couchdb:5984 (its value is not repeated here because it may hold a password).`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must start with http:// or https://, not ${url.protocol}//.`)
+  }
+  return url
+}

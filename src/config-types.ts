@@ -1,0 +1,53 @@
+// The shape of overmind's configuration, as loadConfig (config.ts) returns it, and its one error.
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface CouchConnection {
+  /** Server URL without credentials and without a trailing slash, e.g. `http://couchdb:5984`. */
+  url: string
+  username?: string
+  password?: string
+  database: string
+  /** Upper bound for one HTTP call to CouchDB. */
+  requestTimeoutMs: number
+  /** `cookie` (the default): one session, no password hashing per request; `basic`: every request. */
+  auth?: 'cookie' | 'basic'
+}
+
+export type StoreConfig =
+  | { kind: 'embedded', dataDir: string, database: string }
+  | { kind: 'couchdb', couch: CouchConnection }
+
+export interface BootstrapConfig {
+  /** The non-admin user the service may run as (the `app-user` step creates it). */
+  appUsername?: string
+  appPassword?: string
+  /** How many CouchDB nodes the cluster should have; 1 = single node. */
+  nodes: number
+  /** How long the `wait` step waits for CouchDB. */
+  waitTimeoutMs: number
+}
+
+export interface HttpPolicy {
+  /** Origins allowed to call the API from a browser; empty = CORS off (no headers sent). */
+  corsOrigins: string[]
+  /** Requests per client address per minute; undefined = no limit. */
+  rateLimitPerMinute?: number
+  /** `Strict-Transport-Security: max-age=N`; undefined = not sent (the platform's decision). */
+  hstsMaxAgeSeconds?: number
+}
+
+export interface Config {
+  http: { host: string, port: number } & HttpPolicy
+  logLevel: LogLevel
+  store: StoreConfig
+  bootstrap: BootstrapConfig
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number
+}
+
+export class ConfigError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
