@@ -1,6 +1,6 @@
-// One page of `GET /zerglings/`, in id order over `_all_docs`; the cursor is list-cursor.ts's.
+// One page of `GET /zerglings/`, in id order over `_all_docs`; the cursor is cursors.ts's.
 import type { DocumentBackend } from './document-backend.js'
-import { decodeCursor, encodeCursor } from './list-cursor.js'
+import { decodeCursor, encodeCursor } from './cursors.js'
 import { conflictsOf } from './revisions.js'
 import { isStoreError } from './store-error.js'
 import { fromDocument, historyLength, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'

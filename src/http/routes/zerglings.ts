@@ -6,8 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { parseCommands } from '../../domain/command.js'
 import type { Command } from '../../domain/zergling.js'
 import { isZerglingId } from '../../domain/zergling-id.js'
+import { decodeHistoryCursor, encodeHistoryCursor } from '../../store/cursors.js'
 import type { HistoryView, Outcome, StoredZergling } from '../../store/zergling-store.js'
-import { ApiError, zerglingNotFound } from '../api-error.js'
+import { zerglingNotFound } from '../api-error.js'
 import { parseJsonBody } from '../any-content-type.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
 import {
@@ -56,17 +57,6 @@ async function parseCommandBody (request: FastifyRequest): Promise<void> {
   request.commands = parseCommands(body)
   request.body = body
 }
-
-const HISTORY_CURSOR = /^h([0-9]{1,12})$/
-
-function decodeHistoryCursor (cursor: string | undefined): number {
-  if (cursor === undefined) return 0
-  const match = HISTORY_CURSOR.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
-  if (match === null) throw new ApiError(400, 'invalid_cursor', 'The cursor is not one this service handed out: pass back the `next` value of a previous page, unchanged.')
-  return Number(match[1])
-}
-
-const encodeHistoryCursor = (offset: number): string => Buffer.from(`h${offset}`, 'latin1').toString('base64url')
 
 const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { store, metrics } = fastify
