@@ -50,12 +50,18 @@ export const ListQuery = Type.Object({
 
 export const IdParams = Type.Object({ id: Type.String() })
 
+/**
+ * How much history an answer carries by default: all of it up to this many commands (the
+ * original's shape), the newest this many beyond, so that the cost of a command's answer does
+ * not grow with the history (at 30 000 commands the whole history was 120 KB per answer).
+ */
+export const DEFAULT_HISTORY_COMMANDS = 1000
+
 export const HistoryQuery = Type.Object({
-  history: Type.String({
+  history: Type.Optional(Type.String({
     pattern: '^(all|none|[0-9]{1,6})$',
-    default: 'all',
-    description: 'How much of `commandHistory` to include: `all` (the default, as the original did), `none`, or the last N commands. Long histories are cheaper to read page by page at `/zerglings/{id}/history`.'
-  })
+    description: `How much of \`commandHistory\` to include: \`all\`, \`none\`, or the last N commands. Without it: all of it up to ${DEFAULT_HISTORY_COMMANDS} commands (as the original), else the newest ${DEFAULT_HISTORY_COMMANDS}, with a \`Link: <…/history>; rel="history"\` header; \`historyLength\` always says how many there are. The whole history is cheapest page by page at \`/zerglings/{id}/history\`.`
+  }))
 }, { additionalProperties: false })
 
 export const HistoryPageQuery = Type.Object({

@@ -137,6 +137,27 @@ describe('history and retries', () => {
     assert.equal(bad.statusCode, 400)
   })
 
+  it('when a history is longer than 1000 commands, then a default answer carries the newest 1000 and links the rest, while ?history=all carries everything', async () => {
+    const id = await spawn()
+    const sent = ['M'.repeat(1000), 'R'.repeat(500)]
+    for (const letters of sent) await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}?history=none`, payload: JSON.stringify(letters) })
+    const command = await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, payload: '"L"' })
+    const read = await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}` })
+    for (const answer of [command, read]) {
+      const { zergling } = answer.json()
+      assert.equal(zergling.historyLength, 1501)
+      assert.equal(zergling.commandHistory.length, 1000)
+      assert.equal(zergling.commandHistory.join(''), ('M'.repeat(1000) + 'R'.repeat(500) + 'L').slice(-1000))
+      assert.equal(answer.headers.link, `</zerglings/${id}/history>; rel="history"`)
+    }
+    const all = await ctx.app.inject({ method: 'GET', url: `/zerglings/${id}?history=all` })
+    assert.equal(all.json().zergling.commandHistory.length, 1501)
+    assert.equal(all.headers.link, undefined)
+    const short = await ctx.app.inject({ method: 'GET', url: `/zerglings/${await spawn()}` })
+    assert.deepEqual(short.json().zergling.commandHistory, [], 'a short history comes whole, as the original answered it')
+    assert.equal(short.headers.link, undefined)
+  })
+
   it('when a long history is read page by page, then the pages join up to the whole history in order', async () => {
     const id = await spawn()
     const sent = ['M'.repeat(700), 'R'.repeat(700), 'LM'.repeat(350)]

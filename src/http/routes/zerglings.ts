@@ -12,7 +12,7 @@ import { zerglingNotFound } from '../api-error.js'
 import { parseJsonBody } from '../any-content-type.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
 import {
-  CommandBody, ERROR_RESPONSES, HistoryPage, HistoryPageQuery, HistoryQuery, IdempotencyHeaders, IdParams, ListQuery,
+  CommandBody, DEFAULT_HISTORY_COMMANDS, ERROR_RESPONSES, HistoryPage, HistoryPageQuery, HistoryQuery, IdempotencyHeaders, IdParams, ListQuery,
   ZerglingDetailEnvelope, ZerglingList, ZerglingSummaryEnvelope, type IdParamsInput
 } from '../schemas.js'
 
@@ -22,8 +22,17 @@ function detail ({ id, location, facing, commandHistory, historyLength, rev }: S
   return { id, location, facing, commandHistory, historyLength, _rev: rev }
 }
 
-function historyView (history: string): HistoryView {
+function historyView (history: string | undefined): HistoryView {
+  if (history === undefined) return { last: DEFAULT_HISTORY_COMMANDS }
   return history === 'all' || history === 'none' ? history : { last: Number(history) }
+}
+
+/** An answer whose default history was cut says where the rest is (RFC 8288). */
+function linkHistory (reply: FastifyReply, zergling: StoredZergling): StoredZergling {
+  if (zergling.commandHistory !== undefined && zergling.commandHistory.length < zergling.historyLength) {
+    reply.header('link', `</zerglings/${zergling.id}/history>; rel="history"`)
+  }
+  return zergling
 }
 
 /** https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/ */
@@ -95,8 +104,8 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
     },
     preValidation: checkId
-  }, async (request) => {
-    return { zergling: detail(await store.get(request.params.id, historyView(request.query.history))) }
+  }, async (request, reply) => {
+    return { zergling: detail(linkHistory(reply, await store.get(request.params.id, historyView(request.query.history)))) }
   })
 
   fastify.get('/zerglings/:id/history', {
@@ -138,7 +147,7 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         idempotencyKey: request.headers['idempotency-key']
       })
       if (!outcome.replayed) metrics.commandsApplied.inc(commands.length)
-      return { zergling: detail(markReplay(reply, outcome)) }
+      return { zergling: detail(linkHistory(reply, markReplay(reply, outcome))) }
     })
   }
 
@@ -151,8 +160,8 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
     },
     preValidation: checkId
-  }, async (request) => {
-    return { zergling: detail(await store.remove(request.params.id, historyView(request.query.history))) }
+  }, async (request, reply) => {
+    return { zergling: detail(linkHistory(reply, await store.remove(request.params.id, historyView(request.query.history)))) }
   })
 
   answerOtherMethods(fastify, '/zerglings/', ['GET', 'POST'])
