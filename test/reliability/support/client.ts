@@ -26,6 +26,11 @@ export interface SendOptions {
   timeoutMs?: number
   /** A keep-alive agent to reuse connections; default: one connection per request. */
   agent?: Agent
+  /**
+   * The caller judges a connection reset itself and counts it in the ledger (the restarts test,
+   * which can tell from the replica's own log whether a reset request was ever read).
+   */
+  resetJudgedByCaller?: boolean
 }
 
 export async function send (url: string, options: SendOptions = {}): Promise<Answer> {
@@ -58,16 +63,17 @@ export async function send (url: string, options: SendOptions = {}): Promise<Ans
     req.on('error', (error: NodeJS.ErrnoException) => finish({ status: 0, headers: {}, body: '', error: error.code ?? error.message }))
     req.end(options.body, () => { wasSent = true })
   })
-  countAnswer(url, answer)
+  countAnswer(url, answer, options.resetJudgedByCaller === true)
   return answer
 }
 
-function countAnswer (url: string, answer: Answer): void {
+function countAnswer (url: string, answer: Answer, resetJudgedByCaller: boolean): void {
+  const judgedElsewhere = resetJudgedByCaller && answer.error === 'ECONNRESET'
   ledger.add({
     sent: 1,
     acknowledged: answer.status >= 200 && answer.status < 300 ? 1 : 0,
     // A reset after the whole request was written is an in-flight failure, as bad as a 500.
-    serverErrors: (answer.status >= 500 && answer.status !== 503) || (answer.status === 0 && answer.wasSent && answer.error !== 'ECONNREFUSED') ? 1 : 0
+    serverErrors: (answer.status >= 500 && answer.status !== 503) || (answer.status === 0 && answer.wasSent && answer.error !== 'ECONNREFUSED' && !judgedElsewhere) ? 1 : 0
   })
   const { pathname } = new URL(url)
   scanAnswerForSecrets(`the answer to ${pathname.slice(0, 80)}`, answer.body + JSON.stringify(answer.headers))
