@@ -3,7 +3,7 @@
 // credentials are told apart, because each calls for something else from the store and from an
 // operator (https://docs.couchdb.org/en/stable/api/basics.html#http-status-codes, and the
 // recordings of CouchDB 3.4.3 in shared/reference/couchdb-3.4/auth-*.json).
-import { StoreError } from './store-error.js'
+import { documentAnswerError, StoreError } from './store-error.js'
 
 /** What the messages may name: never the password. */
 export interface CouchContext {
@@ -71,8 +71,8 @@ export function translateCouchError (error: unknown, context: CouchContext, time
   if (statusCode === 404 && (reason === 'Database does not exist.' || reason === 'no_db_file')) {
     return new StoreError('missing_database', `The CouchDB database "${context.database}" does not exist: run \`overmind bootstrap\` to create it.`)
   }
-  if (statusCode === 404) return new StoreError('not_found', 'There is no zergling with this id.')
-  if (statusCode === 409) return new StoreError('conflict', 'The zergling was changed by another writer.')
+  const answer = documentAnswerError(statusCode)
+  if (answer !== undefined) return answer
   if (statusCode === 401 || statusCode === 403) return refusal(statusCode, reason, context)
   const what = typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? ` ${code}` : ''
   return new StoreError('unavailable', `CouchDB answered ${statusCode}${what}.`)

@@ -2,6 +2,14 @@
 // own deadline (nano 11 runs on Node's fetch, whose pool keeps connections alive), passes the
 // circuit breaker (circuit-breaker.ts) and the credentials (couch-auth.ts), and fails as a
 // StoreError (couch-errors.ts).
+//
+// Why nano, when only its raw `request` is used: it percent-encodes the database name, JSON-encodes
+// view keys in the query string (`startkey="…"`), sends and parses JSON, and turns CouchDB's error
+// bodies into `{statusCode, error, reason}` — all CouchDB protocol we would otherwise hand-write.
+// Measured against the double (2026-12, warm, c=10): a nano request and a bare fetch of the same
+// document cost the same (≈0.4 ms a call), so dropping it would buy no speed. Its two rough
+// edges are handled here: socket errors come as text (couch-errors.ts reads them) and a 2xx body
+// it cannot parse comes as '' (`accept` below).
 import nano from 'nano'
 import type { CouchConnection } from '../config.js'
 import { COUCH_BREAKER, createCircuitBreaker, type BreakerPolicy, type CallOutcome } from './circuit-breaker.js'

@@ -29,7 +29,7 @@ import { openDocumentCache, type DocumentCache } from './document-cache.js'
 import { watchLeveldb } from './guarded-leveldown.js'
 import { leveldbFailureCause } from './leveldb-failure.js'
 import { openCheckedPouch, probeWrite, type EmbeddedLogger, type Pouch } from './open-pouch.js'
-import { StoreError, StoreOpenError } from './store-error.js'
+import { documentAnswerError, StoreError, StoreOpenError } from './store-error.js'
 import { describeFailure, type StoreFailure } from './store-failure.js'
 import type { BrainStatus } from './zergling-store.js'
 
@@ -185,8 +185,8 @@ async function openShared (location: string, logger: EmbeddedLogger): Promise<Sh
       // words for it (a 404 for a damaged read) are not the answer then.
       if (phase === 'ready') {
         const status = (error as { status?: number }).status
-        if (status === 404) throw new StoreError('not_found', 'There is no zergling with this id.')
-        if (status === 409) throw new StoreError('conflict', 'The zergling was changed by another writer.')
+        const answer = documentAnswerError(status)
+        if (answer !== undefined) throw answer
         // A document PouchDB rejects is a bug in this service, not the disk's fault: a 500.
         if (status === 400) throw error
         trip(error, 'operation')

@@ -62,6 +62,18 @@ export function notFound (): StoreError {
   return new StoreError('not_found', 'There is no zergling with this id.')
 }
 
+/**
+ * The one translation of a document answer both stores give alike — PouchDB answers with
+ * CouchDB's status codes (https://docs.couchdb.org/en/stable/api/document/common.html): 404 no
+ * such document (or deleted), 409 a stale `_rev`. Undefined for every other status: what that
+ * means is the adapter's (a missing database, a refused login, a disk that failed).
+ */
+export function documentAnswerError (status: number | undefined): StoreError | undefined {
+  if (status === 404) return notFound()
+  if (status === 409) return new StoreError('conflict', 'The zergling was changed by another writer.')
+  return undefined
+}
+
 export function isStoreError (error: unknown, kind?: StoreErrorKind): error is StoreError {
   return error instanceof StoreError && (kind === undefined || error.kind === kind)
 }
