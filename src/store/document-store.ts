@@ -3,6 +3,7 @@
 // conflicted zergling first (conflict-merge.ts). An adapter (CouchDB through nano, embedded
 // PouchDB) only moves documents and translates its errors into StoreError kinds.
 import { randomUUID } from 'node:crypto'
+import { spawnZergling } from '../domain/zergling.js'
 import { isZerglingId } from '../domain/zergling-id.js'
 import { createBatcher } from './command-batcher.js'
 import { createCommandFlush } from './command-flush.js'
@@ -55,7 +56,9 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
       const id = idempotencyKey === undefined ? randomUUID() : zerglingIdForKey(idempotencyKey)
       const token = writeToken()
       // Its mark at length 0 tells later writes which generation this life began at (`born`).
-      const record = { state: { id, location: { x: 0, y: 0 }, facing: 'N' as const }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites: [writeMark(token, 0)], absorbed: [], mergeTombstones: [] }
+      // Where and how it starts is the domain's rule (spawnZergling); the rest is bookkeeping.
+      const { commandHistory, ...state } = spawnZergling(id)
+      const record = { state, recentCommands: commandHistory.join(''), archivedChunks: 0, idempotency: [], recentWrites: [writeMark(token, commandHistory.length)], absorbed: [], mergeTombstones: [] }
       const spawned = (rev: string, replayed: boolean): Outcome<StoredZergling> => ({ result: { ...record.state, rev, historyLength: 0 }, replayed })
       const outcome = await retry(async () => {
         try {
