@@ -1,16 +1,17 @@
-// One group-commit batch (command-batcher.ts) for one zergling: read the document, decide each
-// request against it (applied, replayed by its Idempotency-Key, or a reused key), write it all
+// One group-commit batch (command-batcher.ts) for one zergling: read the document (or start
+// from what this replica remembers of it, document-memory.ts), decide each request against it (applied, replayed by its Idempotency-Key, or a reused key), write it all
 // in one revision, then answer every request with the state right after its own commands.
 // The write loop retries on a lost revision race and follows the lost-answer protocol.
 import { move } from '../domain/command.js'
 import type { Command } from '../domain/zergling.js'
 import type { Pending } from './command-batcher.js'
 import type { DocumentBackend } from './document-backend.js'
+import type { DocumentMemory } from './document-memory.js'
 import { archiveFullChunks } from './history-archive.js'
 import { commandsDigest, findRecord, keepNewest, keyDigest } from './idempotency.js'
 import { confirmWrite, findWrite, isAmbiguous, lifeStart, revisionOf, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
-import { StoreError } from './store-error.js'
+import { isStoreError, StoreError } from './store-error.js'
 import { viewZergling } from './zergling-reads.js'
 import { HISTORY_CHUNK_SIZE, historyLength, toDocument, type IdempotencyRecord, type ZerglingRecord } from './zergling-document.js'
 import type { CommandRequest, Outcome, StoredZergling } from './zergling-store.js'
@@ -61,10 +62,24 @@ function absorbedAnswer (steps: readonly Step[], current: ZerglingRecord): { ste
 }
 
 /**
- * The batcher's flush for a store on `backend`; it settles every request and never throws.
- * `read` is the store's read (a conflicted zergling comes back merged).
+ * What a batch may start from without reading: the remembered record, unless the batch carries
+ * an Idempotency-Key the record does not hold. Such a key may have been used on a branch this
+ * replica has not seen (a client retrying here after another replica or a cut-off node took it),
+ * and only a read with `conflicts=true` shows every branch: exactly-once comes before speed.
  */
-export function createCommandFlush (backend: DocumentBackend, retry: Retry, read: (id: string) => Promise<ZerglingRecord>): (id: string, batch: CommandPending[]) => Promise<void> {
+function startingPoint (remembered: ZerglingRecord | undefined, batch: readonly CommandPending[]): ZerglingRecord | undefined {
+  if (remembered === undefined) return undefined
+  const unknownKey = batch.some(({ request }) => request.idempotencyKey !== undefined && findRecord(remembered.idempotency, keyDigest(request.idempotencyKey)) === undefined)
+  return unknownKey ? undefined : remembered
+}
+
+/**
+ * The batcher's flush for a store on `backend`; it settles every request and never throws.
+ * `read` is the store's read (a conflicted zergling comes back merged). With a `memory`, the
+ * first attempt writes on the revision this replica remembers, without reading: one round trip
+ * when nobody else wrote meanwhile, and one 409 and a read when somebody did.
+ */
+export function createCommandFlush (backend: DocumentBackend, retry: Retry, read: (id: string) => Promise<ZerglingRecord>, memory?: DocumentMemory): (id: string, batch: CommandPending[]) => Promise<void> {
   async function settle (id: string, step: Step, request: CommandRequest, next: Omit<ZerglingRecord, 'rev'>, rev: string): Promise<Outcome<StoredZergling>> {
     switch (step.kind) {
       case 'applied':
@@ -83,31 +98,54 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
     // Every write attempt carries a token (lost-answer.ts): when the answer to one is lost, the
     // token in the document says whether it was stored.
     const attempts = new Map<string, { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, generation: number }>()
+
+    /** One attempt on `current`; `wrote` says whether it stored a revision of its own. */
+    async function attemptOn (current: ZerglingRecord, remembered: boolean): Promise<{ steps: Step[], next: Omit<ZerglingRecord, 'rev'>, rev: string, wrote: boolean }> {
+      const landed = findWrite(current, (token) => attempts.has(token))
+      if (landed !== undefined && landed.absorbed) return { ...absorbedAnswer(attempts.get(landed.token)!.steps, current), wrote: false }
+      if (landed !== undefined) {
+        const attempt = attempts.get(landed.token)!
+        return { ...attempt, rev: await revisionOf(backend, id, attempt.generation, current.rev), wrote: false }
+      }
+      const { steps, next, applied } = plan(current, batch)
+      if (applied.length === 0) return { steps, next, rev: current.rev, wrote: false }
+      // Chunks are cut from the committed revision: never from one that may be stale.
+      if (remembered && current.recentCommands.length >= HISTORY_CHUNK_SIZE) return await attemptOn(await read(id), false)
+      const archived = await archiveFullChunks(backend, current)
+      next.archivedChunks += archived
+      next.recentCommands = next.recentCommands.slice(archived * HISTORY_CHUNK_SIZE)
+      const token = writeToken()
+      next.recentWrites = [...current.recentWrites, writeMark(token, historyLength(next))].slice(-WRITE_MARKS_KEPT)
+      const generation = revisionGeneration(current.rev) + 1
+      attempts.set(token, { steps, next, generation })
+      try {
+        return { steps, next, rev: await backend.putDocument(toDocument(next, current.rev)), wrote: true }
+      } catch (error) {
+        if (!isAmbiguous(error)) throw error
+        return { steps, next, rev: await confirmWrite(backend, id, token, generation), wrote: false }
+      }
+    }
+
+    let remembered = startingPoint(memory?.recall(id), batch)
     try {
-      const { steps, next, rev } = await retry(async () => {
-        const current = await read(id)
-        const landed = findWrite(current, (token) => attempts.has(token))
-        if (landed !== undefined && landed.absorbed) return absorbedAnswer(attempts.get(landed.token)!.steps, current)
-        if (landed !== undefined) {
-          const attempt = attempts.get(landed.token)!
-          return { ...attempt, rev: await revisionOf(backend, id, attempt.generation, current.rev) }
+      const { steps, next, rev, wrote } = await retry(async () => {
+        const start = remembered
+        remembered = undefined
+        if (start !== undefined) {
+          try {
+            return await attemptOn(start, true)
+          } catch (error) {
+            // Another writer moved it since: read it and try again at once (no back-off, this
+            // was not a race lost to a writer of this moment).
+            if (!isStoreError(error, 'conflict')) throw error
+            memory?.forget(id)
+          }
         }
-        const { steps, next, applied } = plan(current, batch)
-        if (applied.length === 0) return { steps, next, rev: current.rev }
-        const archived = await archiveFullChunks(backend, current)
-        next.archivedChunks += archived
-        next.recentCommands = next.recentCommands.slice(archived * HISTORY_CHUNK_SIZE)
-        const token = writeToken()
-        next.recentWrites = [...current.recentWrites, writeMark(token, historyLength(next))].slice(-WRITE_MARKS_KEPT)
-        const generation = revisionGeneration(current.rev) + 1
-        attempts.set(token, { steps, next, generation })
-        try {
-          return { steps, next, rev: await backend.putDocument(toDocument(next, current.rev)) }
-        } catch (error) {
-          if (!isAmbiguous(error)) throw error
-          return { steps, next, rev: await confirmWrite(backend, id, token, generation) }
-        }
+        return await attemptOn(await read(id), false)
       })
+      // Remembered only as CouchDB acknowledged it: a write of ours with a quorum of copies.
+      if (wrote && backend.acceptedWithoutQuorum?.(rev) !== true) memory?.remember({ ...next, rev })
+      else memory?.forget(id)
       await Promise.all(batch.map(async (pending, i) => {
         try {
           pending.resolve(await settle(id, steps[i]!, pending.request, next, rev))
@@ -116,6 +154,7 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
         }
       }))
     } catch (error) {
+      memory?.forget(id)
       for (const pending of batch) pending.reject(error)
     }
   }

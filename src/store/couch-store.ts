@@ -4,6 +4,7 @@
 import type { CouchConnection } from '../config.js'
 import { createCouchTransport } from './couch-transport.js'
 import type { AllDocsRow, DocumentBackend } from './document-backend.js'
+import { createDocumentMemory } from './document-memory.js'
 import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
 import type { StoreError } from './store-error.js'
 import type { BrainStatus, ZerglingStore } from './zergling-store.js'
@@ -16,7 +17,8 @@ export interface CouchStoreOptions extends DocumentStoreOptions {
 const PATIENCE = 4
 
 export function createCouchStore ({ couch, ...options }: CouchStoreOptions): ZerglingStore {
-  const { call, checkTimeoutMs } = createCouchTransport(couch)
+  const { call, checkTimeoutMs, statusOf } = createCouchTransport(couch)
+  const withoutQuorum = createRecentSet(1000)
 
   const backend: DocumentBackend = {
     kind: 'couchdb',
@@ -25,8 +27,12 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
     getDocument: async (id, { revs = false, conflicts = false, rev, patient = false } = {}) =>
       await call({ path: encodeURIComponent(id), qs: documentQuery(revs, conflicts, rev) }, isObject, patient ? couch.requestTimeoutMs * PATIENCE : couch.requestTimeoutMs),
     // https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid
-    putDocument: async (doc) =>
-      (await call({ method: 'PUT', path: encodeURIComponent(doc._id), body: doc }, hasRev)).rev,
+    putDocument: async (doc) => {
+      const answer = await call({ method: 'PUT', path: encodeURIComponent(doc._id), body: doc }, hasRev)
+      if (statusOf(answer) === 202) withoutQuorum.add(answer.rev)
+      return answer.rev
+    },
+    acceptedWithoutQuorum: (rev) => withoutQuorum.has(rev),
     // https://docs.couchdb.org/en/stable/api/document/common.html#delete--db-docid
     deleteDocument: async (id, rev) => {
       await call({ method: 'DELETE', path: encodeURIComponent(id), qs: { rev } }, hasRev)
@@ -55,7 +61,20 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
     // Connections belong to Node's shared fetch pool, which closes idle ones by itself.
     close: async () => {}
   }
-  return createDocumentStore(backend, options)
+  // Only CouchDB's reads cost a round trip: the embedded store's are from memory already.
+  return createDocumentStore(backend, { memory: createDocumentMemory(), ...options })
+}
+
+/** A set that keeps only the `capacity` values added last (a Set iterates in insertion order). */
+function createRecentSet (capacity: number): { add: (value: string) => void, has: (value: string) => boolean } {
+  const values = new Set<string>()
+  return {
+    add (value) {
+      values.add(value)
+      if (values.size > capacity) values.delete(values.values().next().value!)
+    },
+    has: (value) => values.has(value)
+  }
 }
 
 /** `?revs=true&conflicts=true&deleted_conflicts=true&rev=…`, only what is asked for. */

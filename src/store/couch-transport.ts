@@ -29,6 +29,12 @@ export interface CouchRequest {
 
 export interface CouchTransport {
   call<T> (request: CouchRequest, accept: (body: unknown) => body is T, timeoutMs?: number): Promise<T>
+  /**
+   * The HTTP status of a 2xx answer `call` returned (undefined for one it did not): a write is
+   * 201 when a quorum of the document's copies took it and 202 when fewer did
+   * (https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid).
+   */
+  statusOf (body: object): number | undefined
   /** The deadline of a readiness check and of the breaker's probe. */
   readonly checkTimeoutMs: number
 }
@@ -48,7 +54,10 @@ export interface CouchTransportOptions {
 export function createCouchTransport (couch: CouchConnection, { breaker: policy = COUCH_BREAKER, now = Date.now }: CouchTransportOptions = {}): CouchTransport {
   // nano copies this object by reference and reads it on every request (Basic lives here).
   const headers: Record<string, string> = {}
-  const server = nano({ url: couch.url, headers })
+  // nano resolves with the body alone; its `log` hook sees each body with its status just
+  // before, so the body object itself is the key (a WeakMap: it goes when the body goes).
+  const statuses = new WeakMap<object, number>()
+  const server = nano({ url: couch.url, headers, log: (entry: unknown) => { noteStatus(statuses, entry) } })
   const context = { database: couch.database, username: couch.username }
   const checkTimeoutMs = Math.min(couch.requestTimeoutMs, CHECK_TIMEOUT_MS)
   const breaker = createCircuitBreaker(policy, now)
@@ -110,6 +119,7 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
 
   return {
     checkTimeoutMs,
+    statusOf: (body) => statuses.get(body),
     async call (request, accept, timeoutMs = couch.requestTimeoutMs) {
       await throughBreaker()
       const body = await auth.authorized(async () => await exchange(request, timeoutMs, record), Math.min(timeoutMs, couch.requestTimeoutMs))
@@ -120,4 +130,10 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
       return body
     }
   }
+}
+
+/** nano logs `{ err: null, retval, headers: { statusCode } }` for every 2xx answer (nano.js responseHandler). */
+function noteStatus (statuses: WeakMap<object, number>, entry: unknown): void {
+  const { err, retval, headers } = (entry ?? {}) as { err?: unknown, retval?: unknown, headers?: { statusCode?: unknown } }
+  if (err === null && typeof retval === 'object' && retval !== null && typeof headers?.statusCode === 'number') statuses.set(retval, headers.statusCode)
 }

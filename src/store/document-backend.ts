@@ -42,6 +42,13 @@ export interface DocumentBackend {
    * tombstone with the body given); StoreError `conflict` on a 409. Returns the new rev.
    */
   putDocument (doc: { _id: string, _rev?: string }): Promise<string>
+  /**
+   * True when the write that made `rev` was taken by fewer than a quorum of the document's
+   * copies (CouchDB's 202 Accepted): it is stored, but a cluster may end up holding it as a
+   * conflict, so the store does not remember it as current (document-memory.ts). A store on one
+   * copy (the embedded one) has no such writes and leaves it out.
+   */
+  acceptedWithoutQuorum? (rev: string): boolean
   /** Writes the tombstone; StoreError `conflict` when `rev` is no longer current. */
   deleteDocument (id: string, rev: string): Promise<void>
   /** `_all_docs?include_docs=true` over a key range; only rows whose winner is not deleted. */

@@ -8,6 +8,7 @@ import { isZerglingId } from '../domain/zergling-id.js'
 import { createBatcher } from './command-batcher.js'
 import { createCommandFlush } from './command-flush.js'
 import type { DocumentBackend } from './document-backend.js'
+import type { DocumentMemory } from './document-memory.js'
 import { cutBefore, deleteChunks } from './history-archive.js'
 import { readHistory } from './history-reader.js'
 import { zerglingIdForKey } from './idempotency.js'
@@ -26,6 +27,11 @@ export interface DocumentStoreOptions {
   retryHooks?: RetryHooks
   /** Told about every merge of a conflicted zergling. */
   mergeHooks?: MergeHooks
+  /**
+   * What the store remembers of the zerglings it wrote or read last, so that a command starts
+   * from it instead of a read (document-memory.ts); none: every command reads first.
+   */
+  memory?: DocumentMemory
   /** Tests wrap the adapter's backend to script faults (a crash between two writes of a delete). */
   wrapBackend?: (backend: DocumentBackend) => DocumentBackend
 }
@@ -37,9 +43,18 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
   const backend = options.wrapBackend?.(adapter) ?? adapter
   const policy = options.retry ?? DEFAULT_RETRY_POLICY
   const retry = async <T>(attempt: () => Promise<T>): Promise<T> => await retryOnConflict(attempt, policy, options.retryHooks)
-  const read = async (id: string): Promise<ZerglingRecord> => await readZergling(backend, id, options.mergeHooks)
+  const { memory } = options
+  const remember = memory === undefined ? undefined : (record: ZerglingRecord): void => { memory.remember(record) }
+  const read = async (id: string): Promise<ZerglingRecord> => {
+    try {
+      return await readZergling(backend, id, options.mergeHooks, remember)
+    } catch (error) {
+      memory?.forget(id)
+      throw error
+    }
+  }
 
-  const batcher = createBatcher<CommandRequest, Outcome<StoredZergling>>(createCommandFlush(backend, retry, read), (waiting) => {
+  const batcher = createBatcher<CommandRequest, Outcome<StoredZergling>>(createCommandFlush(backend, retry, read, memory), (waiting) => {
     let count = 0
     let commands = 0
     while (count < waiting.length && commands + waiting[count]!.request.commands.length <= BATCH_COMMANDS) {
@@ -79,6 +94,7 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
           return spawned(await revisionOf(backend, id, lifeStart(existing) ?? 1, existing.rev), true)
         }
       })
+      if (!outcome.replayed && backend.acceptedWithoutQuorum?.(outcome.result.rev) !== true) memory?.remember({ ...record, rev: outcome.result.rev })
       const first = revisionGeneration(outcome.result.rev)
       // A new life on an earlier one's tombstone (same key, same id): what a crash kept that
       // life's delete from removing goes now. Its chunk ids never collide with this life's.
@@ -108,6 +124,7 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
     },
 
     async remove (id, history) {
+      memory?.forget(id)
       // Set once a delete's answer was lost: a later `not_found` then means it was stored.
       let unconfirmed: { zergling: StoredZergling, rev: string } | undefined
       const last = await retry(async () => {

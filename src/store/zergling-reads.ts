@@ -13,12 +13,13 @@ import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zerglin
 import type { HistoryView, StoredZergling } from './zergling-store.js'
 
 /**
- * The zergling's main document, merged when conflicted, or StoreError `not_found`. An id that is
+ * The zergling's main document, merged when conflicted, or StoreError `not_found`; `clean` is
+ * told of a document read with no conflict and no deleted branch. An id that is
  * not a zergling id (`_local/x`, `_design/x`, a chunk's `history:…`) is `not_found` before
  * CouchDB is asked, so the answer never depends on what CouchDB makes of it as a path (3.4
  * answers some with a 5xx).
  */
-export async function readZergling (backend: DocumentBackend, id: string, hooks?: MergeHooks): Promise<ZerglingRecord> {
+export async function readZergling (backend: DocumentBackend, id: string, hooks?: MergeHooks, clean?: (record: ZerglingRecord) => void): Promise<ZerglingRecord> {
   if (!isZerglingId(id)) throw notFound()
   const doc = await backend.getDocument(id, { conflicts: true })
   if (!isZerglingDocument(doc)) throw notFound()
@@ -28,7 +29,10 @@ export async function readZergling (backend: DocumentBackend, id: string, hooks?
   const tombstones = deleted.length === 0 ? [] : await judgeDeletes(backend, doc, deleted)
   // A write here that loses a revision race throws `conflict`: callers read inside a retry.
   if (conflictsOf(doc).length > 0) return await mergeConflicts(backend, doc, hooks, tombstones)
-  return tombstones.length === 0 ? record : await rememberTombstones(backend, record, tombstones)
+  if (tombstones.length > 0) return await rememberTombstones(backend, record, tombstones)
+  // As CouchDB holds it, with no other leaf: what a replica may remember (document-memory.ts).
+  clean?.(record)
+  return record
 }
 
 /** The answer for `state` at history length `length`, with the history asked for. */

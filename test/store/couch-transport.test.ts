@@ -79,7 +79,10 @@ describe('the CouchDB store when CouchDB stops answering', { skip }, () => {
   it('when a write\'s answer is lost and the breaker opens during the patient read, then the command fails at once with outcome_unknown, and the late write is there after the thaw', async () => {
     const timeoutMs = 500
     const store = storeWithTimeout(timeoutMs)
-    const { id } = (await store.spawn()).result
+    // Spawned by another replica, so this store reads it before writing (it remembers nothing).
+    const spawner = storeWithTimeout(timeoutMs)
+    const { id } = (await spawner.spawn()).result
+    await spawner.close()
     // CouchDB freezes as soon as it has answered the command's read: the write then hangs.
     const log = double.requests
     let frozen = false

@@ -1,6 +1,8 @@
 // A plain HTTP proxy in front of a CouchDB (the double or a real one) that logs what went through
 // it, so a test can count a store's failed logins on either, and that can add a Set-Cookie to an
-// answer, as CouchDB does when it refreshes a session (couch_httpd_auth.erl `cookie_auth_header`).
+// answer, as CouchDB does when it refreshes a session (couch_httpd_auth.erl `cookie_auth_header`),
+// or answer a stored write 202 instead of 201, as a cluster does when fewer than a quorum of the
+// document's copies took it (fabric_doc_update.erl; the write itself is stored).
 import { createServer, request, type IncomingHttpHeaders } from 'node:http'
 
 export interface ProxiedRequest {
@@ -20,18 +22,25 @@ export interface CouchProxy {
   requests: ProxiedRequest[]
   /** Adds this `Set-Cookie` to the next successful answer to a request that carried a cookie. */
   refreshCookieWith (setCookie: string): void
+  /** Answers the next `n` document writes that CouchDB answered 201 with 202 Accepted. */
+  acceptWithoutQuorum (n: number): void
   close (): Promise<void>
 }
 
 export async function startCouchProxy (target: string): Promise<CouchProxy> {
   const upstream = new URL(target)
   let refresh: string | undefined
+  let accepting = 0
   const requests: ProxiedRequest[] = []
   const server = createServer((req, res) => {
     const headers: IncomingHttpHeaders = { ...req.headers, host: upstream.host }
     const cookie = /(?:^|;\s*)AuthSession=([^;]*)/.exec(req.headers.cookie ?? '')?.[1]
     const forward = request(new URL(req.url ?? '/', upstream), { method: req.method, headers }, (answer) => {
-      const status = answer.statusCode ?? 502
+      let status = answer.statusCode ?? 502
+      if (accepting > 0 && status === 201 && req.method === 'PUT') {
+        accepting--
+        status = 202
+      }
       const out = { ...answer.headers }
       if (refresh !== undefined && cookie !== undefined && status < 300) {
         out['set-cookie'] = [refresh]
@@ -51,6 +60,7 @@ export async function startCouchProxy (target: string): Promise<CouchProxy> {
     url: `http://127.0.0.1:${port}`,
     requests,
     refreshCookieWith (setCookie) { refresh = setCookie },
+    acceptWithoutQuorum (n) { accepting = n },
     async close () {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
