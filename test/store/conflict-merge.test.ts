@@ -8,6 +8,7 @@ import type { MergeReport } from '../../src/store/conflict-merge.js'
 import { createDocumentStore } from '../../src/store/document-store.js'
 import { WRITE_MARKS_KEPT } from '../../src/store/lost-answer.js'
 import { absorb, sharedMark, startMerge } from '../../src/store/merge-plan.js'
+import { StoreError } from '../../src/store/store-error.js'
 import type { ZerglingRecord } from '../../src/store/zergling-document.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { createMemoryBackend, lostAnswer, type MemoryBackend } from './support/memory-backend.js'
@@ -203,6 +204,27 @@ describe('merging a conflicted zergling', () => {
     await assertMerged(main, 'MM' + ours + theirs)
     assert.deepEqual(main.merges.map((merge) => merge.forks), [['ancestor']])
   })
+
+  for (const read of ['body', 'path of revisions'] as const) {
+    it(`when a losing leaf's ${read} cannot be read yet (a cluster's read quorum that has not seen it answers 404), then commands still apply, the leaf is left standing, and a later read merges it`, async () => {
+      const main = await world('MM')
+      const side = await cutOff(main.backend)
+      // More writes on each side than the marks keep: the fork point comes from the paths.
+      const ours = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 2, 'RM'))
+      const theirs = await sendEach(side.store, main.id, many(WRITE_MARKS_KEPT + 1, 'LM'))
+      await side.heal()
+      const loser = main.backend.leaves(main.id)[1]!.rev
+      main.backend.intercept = async (call, proceed) => {
+        if (call.op === 'get' && call.options?.rev === loser && (read === 'body') === (call.options.revs !== true)) throw new StoreError('not_found', 'missing (scripted)')
+        return await proceed()
+      }
+      const answer = await send(main.store, main.id, 'M')
+      assert.equal(answer.historyLength, 2 + ours.length + 1)
+      assert.equal(main.backend.leaves(main.id).filter((leaf) => !leaf.deleted).length, 2, 'the leaf still stands')
+      main.backend.intercept = undefined
+      await assertMerged(main, 'MM' + ours + 'M' + theirs)
+    })
+  }
 
   it('when a losing leaf is not a zergling at all, then it is deleted and the winner stays as it was', async () => {
     const main = await world('MR')
