@@ -4,34 +4,11 @@
 // says which it was, so a command is neither lost (told "error" though stored) nor applied twice
 // (retried though stored). When even the patient read fails, the outcome is unknown and the
 // caller is told so (`outcome_unknown`): an Idempotency-Key settles it.
-import { randomBytes } from 'node:crypto'
 import type { DocumentBackend } from './document-backend.js'
 import { revisionFrom, revisionGeneration } from './revisions.js'
 import { isStoreError, StoreError } from './store-error.js'
+import { markedTokens, parseWriteMark } from './write-marks.js'
 import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
-
-/**
- * How many write marks a document keeps: the attempts of one batch, and enough of the recent past
- * for two branches of a conflict to still share one (the newest shared one is where they forked).
- */
-export const WRITE_MARKS_KEPT = 16
-
-export function writeToken (): string {
-  return randomBytes(9).toString('base64url')
-}
-
-/** What a write leaves in `recentWrites`: its token and the history's length right after it. */
-export function writeMark (token: string, historyLength: number): string {
-  return `${token}:${historyLength}`
-}
-
-/** A mark's token and length; documents written before marks had lengths hold plain tokens. */
-export function parseWriteMark (mark: string): { token: string, length?: number } {
-  const colon = mark.indexOf(':')
-  if (colon === -1) return { token: mark }
-  const length = Number(mark.slice(colon + 1))
-  return { token: mark.slice(0, colon), length: Number.isSafeInteger(length) && length >= 0 ? length : undefined }
-}
 
 /**
  * Where a write with one of these tokens is: on the document's own line of revisions, on a
@@ -39,9 +16,10 @@ export function parseWriteMark (mark: string): { token: string, length?: number 
  * (yet) in this document.
  */
 export function findWrite (record: Pick<ZerglingRecord, 'recentWrites' | 'absorbed'>, isOurs: (token: string) => boolean): { token: string, absorbed: boolean } | undefined {
-  const own = record.recentWrites.map((mark) => parseWriteMark(mark).token).find(isOurs)
+  const { line, pieces } = markedTokens(record.recentWrites)
+  const own = line.find(isOurs)
   if (own !== undefined) return { token: own, absorbed: false }
-  const absorbed = record.absorbed.find(isOurs)
+  const absorbed = [...record.absorbed, ...pieces].find(isOurs)
   return absorbed === undefined ? undefined : { token: absorbed, absorbed: true }
 }
 

@@ -3,13 +3,11 @@
 // on a branch that then loses, compaction taking the common ancestor's body away.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { applyCommands, parseCommands, spawnZergling, type Command } from '../../src/domain/index.js'
+import { applyCommands, spawnZergling, type Command } from '../../src/domain/index.js'
 import type { MergeReport } from '../../src/store/conflict-merge.js'
 import { createDocumentStore } from '../../src/store/document-store.js'
-import { WRITE_MARKS_KEPT } from '../../src/store/lost-answer.js'
-import { absorb, sharedMark, startMerge } from '../../src/store/merge-plan.js'
+import { WRITE_MARKS_KEPT } from '../../src/store/write-marks.js'
 import { StoreError } from '../../src/store/store-error.js'
-import type { ZerglingRecord } from '../../src/store/zergling-document.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { createMemoryBackend, lostAnswer, type MemoryBackend } from './support/memory-backend.js'
 import { send, sendEach } from './support/send.js'
@@ -232,38 +230,5 @@ describe('merging a conflicted zergling', () => {
     main.backend.importRevisions([{ _id: main.id, _revisions: { start: 2, ids: ['00000000000000000000000000000000', winner!.rev.slice(2)] }, hello: 'world' }])
     assert.equal(main.backend.leaves(main.id).length, 2)
     await assertMerged(main, 'MR')
-  })
-})
-
-describe('the merge plan', () => {
-  const record = (recentWrites: string[], absorbed: string[] = [], keys: string[] = []): ZerglingRecord => ({
-    state: { id: 'z', location: { x: 0, y: 0 }, facing: 'N' },
-    rev: '3-a',
-    recentCommands: 'MM',
-    archivedChunks: 0,
-    idempotency: keys.map((key) => ({ key, commands: 'c', historyLength: 1, location: { x: 0, y: 1 }, facing: 'N', generation: 2 })),
-    recentWrites,
-    absorbed,
-    mergeTombstones: []
-  })
-
-  it('when the loser\'s newest shared write is on the winner\'s line or already absorbed, then its recorded length is the fork point', () => {
-    const base = startMerge(record(['a:0', 'b:1', 'c:2'], ['x']))
-    assert.deepEqual(sharedMark(base, record(['a:0', 'b:1', 'd:3'])), { token: 'b', length: 1 })
-    assert.deepEqual(sharedMark(base, record(['b:1', 'x:5', 'y:6'])), { token: 'x', length: 5 })
-    assert.equal(sharedMark(base, record(['q:1'])), undefined)
-    assert.deepEqual(sharedMark(base, record(['b'])), { token: 'b' }, 'a plain token from before lengths gives no fork point')
-  })
-
-  it('when a loser is absorbed, then its commands move the winner\'s state, its keys join, and its tokens are absorbed, never marks', () => {
-    const winner = record(['a:0', 'b:2'], [], ['k1'])
-    const merged = absorb(startMerge(winner), record(['a:0', 'l:1'], ['old'], ['k1', 'k2']), parseCommands('RM'))
-    assert.deepEqual(merged.record.state, { id: 'z', location: { x: 1, y: 0 }, facing: 'E' })
-    assert.equal(merged.record.recentCommands, 'MMRM')
-    assert.deepEqual(merged.record.idempotency.map((entry) => entry.key), ['k1', 'k2'])
-    assert.deepEqual(merged.record.recentWrites, ['a:0', 'b:2'])
-    assert.deepEqual(merged.record.absorbed, ['old', 'l'])
-    assert.equal(merged.changed, true)
-    assert.equal(absorb(startMerge({ ...merged.record, rev: '4-b' }), record(['a:0', 'l:1']), []).changed, false, 'a loser already absorbed changes nothing')
   })
 })

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { parseCommands } from '../../src/domain/index.js'
 import type { DocumentBackend } from '../../src/store/document-backend.js'
-import { WRITE_MARKS_KEPT } from '../../src/store/lost-answer.js'
+import { WRITE_MARKS_KEPT } from '../../src/store/write-marks.js'
 import { StoreError } from '../../src/store/store-error.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { racingMerges } from './racing-merges.contract.js'
 import { partitions, type Partitions } from './support/partitions.js'
 import { send, sendEach } from './support/send.js'
 import { assertStoreError, type StoreFixture } from './zergling-store.contract.js'
@@ -26,6 +27,8 @@ export function conflictsContract (name: string, createFixture: () => Promise<St
       ;({ cutOff, spawnWith, leaves, assertMerged } = partitions(fixture, store))
     })
     afterEach(async () => { await fixture.destroy() })
+
+    racingMerges(() => ({ fixture, store, cutOff, spawnWith, leaves, assertMerged }))
 
     it('when two branches took their own acknowledged commands, then a read has every command of both exactly once and the state of its history', async () => {
       const id = await spawnWith('MM')

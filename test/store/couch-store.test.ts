@@ -12,7 +12,6 @@ import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { startTestCouch } from '../support/test-couch.js'
 import { conflictsContract } from './conflicts.contract.js'
 import { deletesContract } from './deletes.contract.js'
-import { racingMergesContract } from './racing-merges.contract.js'
 import { assertStoreError, zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
 
 type TestCouch = Awaited<ReturnType<typeof startTestCouch>>
@@ -104,7 +103,6 @@ async function createFixture (): Promise<StoreFixture> {
 zerglingStoreContract('CouchDB', createFixture)
 conflictsContract('CouchDB', createFixture)
 deletesContract('CouchDB', createFixture)
-racingMergesContract('CouchDB', createFixture)
 
 /** Neither the password, nor its Basic token, nor a URL with credentials, anywhere in the error. */
 function assertNoSecrets (error: unknown, ...passwords: Array<string | undefined>): void {

@@ -6,24 +6,19 @@
 // Each tree is built here with a node that has not seen the other's write yet (support/partitions.ts);
 // whatever its shape, every acknowledged command is there exactly once after the next read.
 import assert from 'node:assert/strict'
-import { afterEach, beforeEach, describe, it } from 'node:test'
-import type { ZerglingStore } from '../../src/store/zergling-store.js'
-import { partitions, type Partitions } from './support/partitions.js'
+import { randomBytes } from 'node:crypto'
+import { beforeEach, describe, it } from 'node:test'
+import type { DocumentBackend } from '../../src/store/document-backend.js'
+import { StoreError } from '../../src/store/store-error.js'
+import type { ConflictWorld } from './support/partitions.js'
 import { send, sendEach } from './support/send.js'
-import type { StoreFixture } from './zergling-store.contract.js'
+import { assertStoreError } from './zergling-store.contract.js'
 
-export function racingMergesContract (name: string, createFixture: () => Promise<StoreFixture>): void {
-  describe(`racing merges on ${name}`, () => {
-    let fixture: StoreFixture
-    let store: ZerglingStore
-    let { cutOff, spawnWith, leaves, assertMerged } = {} as Partitions
-
-    beforeEach(async () => {
-      fixture = await createFixture()
-      store = await fixture.open()
-      ;({ cutOff, spawnWith, leaves, assertMerged } = partitions(fixture, store))
-    })
-    afterEach(async () => { await fixture.destroy() })
+/** The tests, run inside each store's conflicts contract (conflicts.contract.ts), on its database and store. */
+export function racingMerges (world: () => ConflictWorld): void {
+  describe('racing merges', () => {
+    let { fixture, store, cutOff, spawnWith, leaves, assertMerged } = {} as ConflictWorld
+    beforeEach(() => { ({ fixture, store, cutOff, spawnWith, leaves, assertMerged } = world()) })
 
     /** A zergling with two leaves: the main side's `ours` (the winner, more writes) and the cut-off side's `theirs`. */
     async function conflicted (start: string, ours: string[], theirs: string[]): Promise<{ id: string, history: string }> {
@@ -34,6 +29,14 @@ export function racingMergesContract (name: string, createFixture: () => Promise
       await heal()
       assert.equal(await leaves(id), 2, 'the heal made a conflict')
       return { id, history: start + mine + other }
+    }
+
+    /** `doc`, written on its `_rev` and lost on the way, stored after all on a copy where that revision was still a leaf. */
+    async function arriveLate (doc: Record<string, unknown>): Promise<void> {
+      const parent = String(doc._rev)
+      const generation = Number.parseInt(parent, 10) + 1
+      const hash = randomBytes(16).toString('hex')
+      await fixture.putRevisions([{ ...doc, _rev: `${generation}-${hash}`, _revisions: { start: generation, ids: [hash, parent.slice(parent.indexOf('-') + 1)] } }])
     }
 
     it('when two replicas merged the same conflict on two nodes and both merges were accepted, then merging the merges adds nothing twice, and so does merging those merges again on two nodes', async () => {
@@ -103,5 +106,43 @@ export function racingMergesContract (name: string, createFixture: () => Promise
       const more = await sendEach(store, id, ['M'.repeat(1000), 'R'])
       await assertMerged(id, whole + more)
     })
+
+    it('when a command\'s answer was lost and its retry was stored, and the lost attempt lands after all on a copy that had not seen the retry, then the merge keeps its commands once', async () => {
+      const id = await spawnWith('MM')
+      const lost: Array<Record<string, unknown>> = []
+      const replica = await fixture.open({ wrapBackend: loseFirstAnswer(id, lost, 'the read confirms') })
+      await send(replica, id, 'RMLM')
+      await arriveLate(lost[0]!)
+      assert.equal(await leaves(id), 2, 'both attempts are leaves')
+      await assertMerged(id, 'MMRMLM')
+    })
+
+    it('when a keyed command\'s outcome was unknown and the client retried it through another replica, and the first attempt lands after all on a branch, then the merge keeps it once', async () => {
+      const id = await spawnWith('MM')
+      const lost: Array<Record<string, unknown>> = []
+      const replica = await fixture.open({ wrapBackend: loseFirstAnswer(id, lost, 'the read fails too') })
+      await assertStoreError(send(replica, id, 'RM', 'retried-elsewhere'), 'outcome_unknown')
+      await send(store, id, 'L')
+      await send(store, id, 'RM', 'retried-elsewhere')
+      await arriveLate(lost[0]!)
+      assert.equal(await leaves(id), 2)
+      await assertMerged(id, 'MMLRM')
+    })
   })
+
+  /** The first write on `id` is kept in `lost` and not stored, its answer lost; then the confirming read works, or fails too. */
+  function loseFirstAnswer (id: string, lost: Array<Record<string, unknown>>, confirm: 'the read confirms' | 'the read fails too'): (backend: DocumentBackend) => DocumentBackend {
+    return (backend) => ({
+      ...backend,
+      putDocument: async (doc) => {
+        if (lost.length > 0 || doc._id !== id) return await backend.putDocument(doc)
+        lost.push(structuredClone(doc))
+        throw new StoreError('unavailable', 'The answer was lost (scripted).', { ambiguous: true })
+      },
+      getDocument: async (docId, options) => {
+        if (confirm === 'the read fails too' && options?.patient === true) throw new StoreError('unavailable', 'Still unreachable (scripted).')
+        return await backend.getDocument(docId, options)
+      }
+    })
+  }
 }

@@ -28,6 +28,9 @@ export interface Partitions {
   assertMerged: (id: string, history: string, on?: ZerglingStore) => Promise<void>
 }
 
+/** What a conflict test works with: the main database, a store on it, and its partitions. */
+export interface ConflictWorld extends Partitions { fixture: StoreFixture, store: ZerglingStore }
+
 export function partitions (fixture: StoreFixture, store: ZerglingStore): Partitions {
   async function replicate (from: StoreFixture, to: StoreFixture, deleted: readonly string[] = []): Promise<void> {
     const docs: Array<Record<string, unknown>> = []
