@@ -59,8 +59,9 @@ export async function mergeConflicts (backend: DocumentBackend, doc: Record<stri
       const loser = await backend.getDocument(id, { rev })
       // Anything else on a zergling's id (a stranger's write) holds no commands: it is only deleted.
       if (isZerglingDocument(loser) && loser._deleted !== true) {
-        const leaf = fromDocument(loser)
-        const fork = await findFork(backend, base, leaf, paths)
+        const seen = fromDocument(loser)
+        const fork = await findFork(backend, base, seen, paths)
+        const leaf = { ...seen, recentWrites: fork.marks }
         const taken = segmentsToTake(base, leaf, fork.length)
         const last = taken[taken.length - 1]
         const tail = last === undefined ? [] : await loserCommands(backend, doc, leaf, taken[0]!.at, last.at + last.to - last.from)

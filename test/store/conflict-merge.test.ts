@@ -12,11 +12,22 @@ import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { createMemoryBackend, lostAnswer, type MemoryBackend } from './support/memory-backend.js'
 import { send, sendEach } from './support/send.js'
 
-/** Copies every live leaf of `from` into `to` with its `_revisions`, as replication does. */
-async function replicate (from: MemoryBackend, to: MemoryBackend): Promise<void> {
+/**
+ * Copies every live leaf of `from` into `to` with its `_revisions`, as replication does; with
+ * `every revision`, also the bodies of the revisions before them, as a cluster's shard copy has
+ * them when it took those writes itself.
+ */
+async function replicate (from: MemoryBackend, to: MemoryBackend, copy: 'leaves' | 'every revision' = 'leaves'): Promise<void> {
   for (const { id } of await from.allDocs({ limit: 1_000_000 })) {
-    const live = from.leaves(id).filter((leaf) => !leaf.deleted)
-    to.importRevisions(await Promise.all(live.map(async ({ rev }) => await from.getDocument(id, { rev, revs: true }) as Record<string, unknown>)))
+    for (const { rev } of from.leaves(id).filter((leaf) => !leaf.deleted)) {
+      const leaf = await from.getDocument(id, { rev, revs: true }) as { _revisions: { start: number, ids: string[] } }
+      const path = copy === 'leaves' ? [rev] : leaf._revisions.ids.map((hash, i) => `${leaf._revisions.start - i}-${hash}`).reverse()
+      for (const at of path) {
+        const doc = await from.getDocument(id, { rev: at, revs: true }) as Record<string, unknown>
+        // A revision whose body this copy never had shows as its id alone.
+        if (Object.keys(doc).some((field) => !field.startsWith('_'))) to.importRevisions([doc])
+      }
+    }
   }
 }
 
@@ -32,10 +43,10 @@ async function world (letters = 'M'): Promise<World> {
 }
 
 /** A copy of `main`'s database with its own store: a node cut off. */
-async function cutOff (main: MemoryBackend): Promise<{ backend: MemoryBackend, store: ZerglingStore, heal: () => Promise<void> }> {
+async function cutOff (main: MemoryBackend): Promise<{ backend: MemoryBackend, store: ZerglingStore, heal: (copy?: 'leaves' | 'every revision') => Promise<void> }> {
   const backend = createMemoryBackend()
   await replicate(main, backend)
-  return { backend, store: createDocumentStore(backend), heal: async () => { await replicate(backend, main) } }
+  return { backend, store: createDocumentStore(backend), heal: async (copy) => { await replicate(backend, main, copy) } }
 }
 
 async function assertMerged ({ backend, store, id }: World, history: string): Promise<void> {
@@ -201,6 +212,21 @@ describe('merging a conflicted zergling', () => {
     await side.heal()
     await assertMerged(main, 'MM' + ours + theirs)
     assert.deepEqual(main.merges.map((merge) => merge.forks), [['ancestor']])
+  })
+
+  it(`when each of two merged leaves took more than ${WRITE_MARKS_KEPT} writes before they met (one cluster: every copy has the older revisions' bodies), then the loser's older revisions tell which writes its merge took in, and none is doubled`, async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, ['R', 'M', 'M'])
+    const theirs = await sendEach(side.store, main.id, ['L', 'M'])
+    await side.heal()
+    const second = await cutOff(main.backend)
+    // Both nodes merge the conflict, then go on past the marks a document keeps; main goes further and wins.
+    const here = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 4, 'RM'))
+    const there = await sendEach(second.store, main.id, many(WRITE_MARKS_KEPT + 2, 'LM'))
+    await second.heal('every revision')
+    await assertMerged(main, 'MM' + ours + theirs + here + there)
+    assert.deepEqual(main.merges.at(-1)?.forks, ['ancestor'], 'neither side\'s own marks reach the fork')
   })
 
   for (const read of ['body', 'path of revisions'] as const) {
