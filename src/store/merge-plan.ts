@@ -21,6 +21,8 @@ export interface MergeBase {
   winnerRev: string
   /** Revisions of the losing leaves folded in so far. */
   absorbedLeaves: string[]
+  /** Marks of the winner's line older than its own, read from its older revisions (fork-point.ts): held too. */
+  olderMarks: string[]
   /** The commands appended so far, by the write each came from: the merge's mark lists them. */
   pieces: Piece[]
   /** Whether anything was folded in that the stored winner does not hold yet. */
@@ -35,6 +37,7 @@ export function startMerge (winner: ZerglingRecord, tombstones: readonly string[
     record: { ...record, mergeTombstones: [...record.mergeTombstones, ...tombstones], ...(born === undefined ? {} : { born }) },
     winnerRev: rev,
     absorbedLeaves: [],
+    olderMarks: [],
     pieces: [],
     changed: tombstones.length > 0
   }
@@ -42,7 +45,7 @@ export function startMerge (winner: ZerglingRecord, tombstones: readonly string[
 
 /** Every token whose write the merged document holds: on its line, taken in by its merges, absorbed. */
 function heldTokens (base: MergeBase): Set<string> {
-  const { line, pieces } = markedTokens(base.record.recentWrites)
+  const { line, pieces } = markedTokens([...base.olderMarks, ...base.record.recentWrites])
   return new Set([...line, ...pieces, ...base.record.absorbed, ...base.pieces.map((piece) => piece.token)])
 }
 
@@ -94,6 +97,7 @@ export function absorb (base: MergeBase, loser: ZerglingRecord, taken: readonly 
     },
     winnerRev: base.winnerRev,
     absorbedLeaves: [...base.absorbedLeaves, loser.rev],
+    olderMarks: base.olderMarks,
     pieces: [...base.pieces, ...taken.map(({ token, from, to }) => ({ token, from, to }))],
     changed: base.changed || commands.length > 0 || tokens.length > 0 || records.length > 0
   }

@@ -229,6 +229,36 @@ describe('merging a conflicted zergling', () => {
     assert.deepEqual(main.merges.at(-1)?.forks, ['ancestor'], 'neither side\'s own marks reach the fork')
   })
 
+  it('when a loser\'s older revisions share an old write that the winner absorbed long ago, then the fork point is still the newest common revision, and nothing after it is doubled', async () => {
+    const main = await world('MM')
+    // An early conflict whose loser remembers writes older than the winner's marks reach: they end up absorbed.
+    const early = await cutOff(main.backend)
+    const first = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 2, 'RM'))
+    const aside = await sendEach(early.store, main.id, ['L'])
+    await early.heal('every revision')
+    await main.store.get(main.id, 'none')
+    const between = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT, 'MR'))
+    // Then a node falls behind for a long while and takes one write of its own.
+    const late = await cutOff(main.backend)
+    const here = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 4, 'RM'))
+    const there = await sendEach(late.store, main.id, ['LL'])
+    await late.heal('every revision')
+    await assertMerged(main, 'MM' + first + aside + between + here + there)
+  })
+
+  it(`when a loser's merge took in writes of the winner's line that are more than ${WRITE_MARKS_KEPT} writes back on it, then the winner's older revisions tell they are held, and they are not doubled`, async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const early = await sendEach(main.store, main.id, ['R'])
+    const theirs = await sendEach(side.store, main.id, ['L', 'M'])
+    // The side sees the main line's first write, merges it into its own (longer) line; main never sees that merge.
+    await replicate(main.backend, side.backend, 'every revision')
+    await side.store.get(main.id, 'none')
+    const here = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 4, 'RM'))
+    await side.heal('every revision')
+    await assertMerged(main, 'MM' + early + here + theirs)
+  })
+
   for (const read of ['body', 'path of revisions'] as const) {
     it(`when a losing leaf's ${read} cannot be read yet (a cluster's read quorum that has not seen it answers 404), then commands still apply, the leaf is left standing, and a later read merges it`, async () => {
       const main = await world('MM')
