@@ -18,7 +18,7 @@ import type { Command } from '../domain/zergling.js'
 import { writeBookkeeping } from './bookkeeping-write.js'
 import { rememberTombstones } from './deleted-branches.js'
 import type { DocumentBackend } from './document-backend.js'
-import { findFork, marksBackTo, pathReader, type ForkSource, type PathReader } from './fork-point.js'
+import { findFork, marksBackTo, pathReader, type ForkSource, type PathReader, type Reach } from './fork-point.js'
 import { archiveFullChunks, deleteChunks } from './history-archive.js'
 import { readHistory } from './history-reader.js'
 import { confirmWrite, isAmbiguous } from './lost-answer.js'
@@ -61,8 +61,8 @@ export async function mergeConflicts (backend: DocumentBackend, doc: Record<stri
       if (isZerglingDocument(loser) && loser._deleted !== true) {
         const seen = fromDocument(loser)
         const fork = await findFork(backend, base, seen, paths)
-        const leaf = { ...seen, recentWrites: await marksBackTo(backend, id, seen.rev, seen.recentWrites, fork.length, paths) }
-        base = await winnerBackTo(backend, base, fork.length, paths)
+        const leaf = { ...seen, recentWrites: await marksBackTo(backend, id, seen.rev, seen.recentWrites, { length: fork.length }, paths) }
+        base = await winnerBackTo(backend, base, fork.winner, paths)
         const taken = segmentsToTake(base, leaf, fork.length)
         const last = taken[taken.length - 1]
         const tail = last === undefined ? [] : await loserCommands(backend, doc, leaf, taken[0]!.at, last.at + last.to - last.from)
@@ -118,10 +118,10 @@ async function loserCommands (backend: DocumentBackend, winner: { _id: string, _
   }
 }
 
-/** `base`, whose winner's line marks reach back to `fork` (marksBackTo), so that what the line wrote since is known held. */
-async function winnerBackTo (backend: DocumentBackend, base: MergeBase, fork: number, paths: PathReader): Promise<MergeBase> {
+/** `base`, whose winner's line marks reach as far back as `reach` (marksBackTo), so that what the line wrote since is known held. */
+async function winnerBackTo (backend: DocumentBackend, base: MergeBase, reach: Reach, paths: PathReader): Promise<MergeBase> {
   const own = base.record.recentWrites
-  const reached = await marksBackTo(backend, base.record.state.id, base.winnerRev, [...base.olderMarks, ...own], fork, paths)
+  const reached = await marksBackTo(backend, base.record.state.id, base.winnerRev, [...base.olderMarks, ...own], reach, paths)
   return { ...base, olderMarks: reached.slice(0, reached.length - own.length) }
 }
 

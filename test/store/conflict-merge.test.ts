@@ -259,6 +259,25 @@ describe('merging a conflicted zergling', () => {
     await assertMerged(main, 'MM' + early + here + theirs)
   })
 
+  it('when the loser shares a write with the winner only through a merge, and merged in the winner\'s early writes after it, then those early writes are not doubled', async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const early = await sendEach(main.store, main.id, ['R'])
+    const theirs = await sendEach(side.store, main.id, many(30, 'L'))
+    // A third copy keeps the side as it is now; then the side merges the main line's early write into its (longer) line.
+    const before = createMemoryBackend()
+    await replicate(side.backend, before, 'every revision')
+    await replicate(main.backend, side.backend)
+    await side.store.get(main.id, 'none')
+    // Main goes on, merges the side as it was (the newest write both will hold), and goes on past the marks a document keeps.
+    const here = await sendEach(main.store, main.id, many(30, 'M'))
+    await replicate(before, main.backend, 'every revision')
+    await main.store.get(main.id, 'none')
+    const later = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 4, 'RM'))
+    await side.heal('every revision')
+    await assertMerged(main, 'MM' + early + here + theirs + later)
+  })
+
   for (const read of ['body', 'path of revisions'] as const) {
     it(`when a losing leaf's ${read} cannot be read yet (a cluster's read quorum that has not seen it answers 404), then commands still apply, the leaf is left standing, and a later read merges it`, async () => {
       const main = await world('MM')
