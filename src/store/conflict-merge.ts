@@ -66,7 +66,7 @@ export async function mergeConflicts (backend: DocumentBackend, doc: Record<stri
         const taken = segmentsToTake(base, leaf, fork.length)
         const last = taken[taken.length - 1]
         const tail = last === undefined ? [] : await loserCommands(backend, doc, leaf, taken[0]!.at, last.at + last.to - last.from)
-        base = absorb(base, leaf, taken, tail)
+        base = absorb(base, leaf, fork.length, taken, tail)
         forks.push(fork.via)
         if (leaf.archivedChunks > Math.floor(fork.length / HISTORY_CHUNK_SIZE)) cut.push({ loser: leaf, fork: fork.length })
       }

@@ -73,7 +73,7 @@ async function ancestorLength (backend: DocumentBackend, loser: ZerglingRecord, 
   return isZerglingDocument(body) ? Math.min(historyLength(fromDocument(body)), historyLength(loser)) : undefined
 }
 
-/** How many older revisions of a line marksBackTo reads at most (16 marks each). */
+/** How many older revisions of a line marksBackTo reads at most (each body holds the marks kept then). */
 const OLDER_READS = 8
 
 /**

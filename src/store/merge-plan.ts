@@ -11,7 +11,7 @@ import { lifeStart } from './lost-answer.js'
 import { markedTokens, parseWriteMark, writeIdentity, type Piece } from './write-marks.js'
 import { historyLength, type ZerglingRecord } from './zergling-document.js'
 
-/** How many tokens of absorbed branches a document keeps (16 marks from each of 8 branches). */
+/** How many tokens of absorbed branches a document keeps: those of their writes after the fork. */
 export const ABSORBED_KEPT = 128
 
 export interface MergeBase {
@@ -73,17 +73,19 @@ export function segmentsToTake (base: MergeBase, loser: ZerglingRecord, fork: nu
 }
 
 /**
- * Folds in `loser`: the segments to take (segmentsToTake) appended once — `tail` holds the
- * loser's commands from where the first of them starts — idempotency records united by key (a
- * key used on the losing side still replays), and its tokens recorded as absorbed, never as
- * marks of the merged line, whose lengths they would misstate.
+ * Folds in `loser`, which forked at `fork`: the segments to take (segmentsToTake) appended once —
+ * `tail` holds the loser's commands from where the first of them starts — idempotency records
+ * united by key (a key used on the losing side still replays), and the tokens of its writes
+ * after the fork recorded as absorbed, never as marks of the merged line, whose lengths they
+ * would misstate (those up to the fork are held already: recorded, they would only push out
+ * the ones that count).
  */
-export function absorb (base: MergeBase, loser: ZerglingRecord, taken: readonly Segment[], tail: readonly Command[]): MergeBase {
+export function absorb (base: MergeBase, loser: ZerglingRecord, fork: number, taken: readonly Segment[], tail: readonly Command[]): MergeBase {
   const { record } = base
   const start = taken[0]?.at ?? 0
   const commands = taken.flatMap((segment) => tail.slice(segment.at - start, segment.at - start + segment.to - segment.from))
   const known = heldTokens(base)
-  const { line, pieces } = markedTokens(loser.recentWrites)
+  const { line, pieces } = markedTokens(loser.recentWrites.filter((mark) => (parseWriteMark(mark).length ?? Infinity) > fork))
   const tokens = [...loser.absorbed, ...pieces, ...line, ...taken.map((segment) => segment.token)].filter((token) => !known.has(token))
   const keys = new Set(record.idempotency.map((entry) => entry.key))
   const records = loser.idempotency.filter((entry) => !keys.has(entry.key))

@@ -75,7 +75,7 @@ describe('the merge plan', () => {
     const winner = record(['a:0', 'b:2'], { keys: ['k1'] })
     const loser = record(['a:0', 'l:2'], { absorbed: ['old'], keys: ['k1', 'k2'], commands: 'RM' })
     const taken = segmentsToTake(startMerge(winner), loser, 0)
-    const merged = absorb(startMerge(winner), loser, taken, parseCommands('RM'))
+    const merged = absorb(startMerge(winner), loser, 0, taken, parseCommands('RM'))
     assert.deepEqual(merged.record.state, { id: 'z', location: { x: 1, y: 0 }, facing: 'E' })
     assert.equal(merged.record.recentCommands, 'MMRM')
     assert.deepEqual(merged.record.idempotency.map((entry) => entry.key), ['k1', 'k2'])
@@ -85,7 +85,14 @@ describe('the merge plan', () => {
     assert.equal(merged.changed, true)
     const again = startMerge({ ...merged.record, rev: '4-b' })
     assert.deepEqual(segmentsToTake(again, loser, 0), [])
-    assert.equal(absorb(again, loser, [], []).changed, false, 'a loser already absorbed changes nothing')
+    assert.equal(absorb(again, loser, 0, [], []).changed, false, 'a loser already absorbed changes nothing')
+  })
+
+  it('when a loser\'s marks reach back before its fork, then only its writes after the fork are recorded as absorbed: those before are held already', () => {
+    const winner = record(['a:0', 'b:2'])
+    const loser = record(['p:1', 'a:2', 'l:3'], { commands: 'MMR' })
+    const taken = segmentsToTake(startMerge(winner), loser, 2)
+    assert.deepEqual(absorb(startMerge(winner), loser, 2, taken, parseCommands('R')).record.absorbed, ['l'])
   })
 
   it('when two merges took in the same write and one is the other\'s loser, then nothing of it is taken again, and what else the loser has is', () => {
