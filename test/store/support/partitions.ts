@@ -8,7 +8,7 @@ import { applyCommands, spawnZergling, type Command } from '../../../src/domain/
 import { conflictsOf } from '../../../src/store/revisions.js'
 import type { ZerglingStore } from '../../../src/store/zergling-store.js'
 import type { StoreFixture } from '../zergling-store.contract.js'
-import { send } from './send.js'
+import { send, sendEach } from './send.js'
 
 export interface Node {
   side: StoreFixture
@@ -26,6 +26,8 @@ export interface Partitions {
   leaves: (id: string) => Promise<number>
   /** The zergling reads back with exactly `history`, its state is that history replayed, no conflict is left. */
   assertMerged: (id: string, history: string, on?: ZerglingStore) => Promise<void>
+  /** A merged `history` long enough for chunks: every `[offset, limit]` slice reads right, and the zergling takes 1001 more commands. */
+  assertChunked: (id: string, history: string, slices: ReadonlyArray<readonly [number, number]>) => Promise<void>
 }
 
 /** What a conflict test works with: the main database, a store on it, and its partitions. */
@@ -48,6 +50,15 @@ export function partitions (fixture: StoreFixture, store: ZerglingStore): Partit
     return 1 + conflictsOf(await fixture.getRaw(id, { conflicts: true })).length
   }
 
+  async function assertMerged (id: string, history: string, on = store): Promise<void> {
+    const zergling = await on.get(id, 'all')
+    assert.equal(zergling.commandHistory!.join(''), history)
+    assert.equal(zergling.historyLength, history.length)
+    const replayed = applyCommands(spawnZergling(id), [...history] as Command[])
+    assert.deepEqual({ location: zergling.location, facing: zergling.facing }, { location: replayed.location, facing: replayed.facing }, 'the state is the history replayed')
+    assert.equal(await leaves(id), 1, 'no _conflicts are left')
+  }
+
   return {
     async cutOff () {
       const side = await fixture.partition()
@@ -60,13 +71,13 @@ export function partitions (fixture: StoreFixture, store: ZerglingStore): Partit
       return id
     },
     leaves,
-    async assertMerged (id, history, on = store) {
-      const zergling = await on.get(id, 'all')
-      assert.equal(zergling.commandHistory!.join(''), history)
-      assert.equal(zergling.historyLength, history.length)
-      const replayed = applyCommands(spawnZergling(id), [...history] as Command[])
-      assert.deepEqual({ location: zergling.location, facing: zergling.facing }, { location: replayed.location, facing: replayed.facing }, 'the state is the history replayed')
-      assert.equal(await leaves(id), 1, 'no _conflicts are left')
+    assertMerged,
+    async assertChunked (id, history, slices) {
+      await assertMerged(id, history)
+      for (const [offset, limit] of slices) {
+        assert.equal((await store.history(id, { offset, limit })).commands.join(''), history.slice(offset, offset + limit), `slice at ${offset}`)
+      }
+      await assertMerged(id, history + await sendEach(store, id, ['M'.repeat(1000), 'R']))
     }
   }
 }
