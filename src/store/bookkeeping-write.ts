@@ -3,15 +3,16 @@
 // (lost-answer.ts: one per revision on the line, at the history's length). A 409, or an answer
 // lost, is `conflict`: the caller re-reads, and the next read does what is still to do.
 import type { DocumentBackend } from './document-backend.js'
-import { lifeStart, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
+import { lifeStart } from './lost-answer.js'
 import { isStoreError, StoreError } from './store-error.js'
+import { withMark, writeToken } from './write-marks.js'
 import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
 
 export async function writeBookkeeping (backend: DocumentBackend, record: ZerglingRecord, change: Partial<Omit<ZerglingRecord, 'rev' | 'state'>>): Promise<ZerglingRecord> {
   const { rev, ...rest } = record
   const born = lifeStart(record)
   const next = { ...rest, ...change, ...(born === undefined ? {} : { born }) }
-  next.recentWrites = [...next.recentWrites, writeMark(writeToken(), historyLength(next))].slice(-WRITE_MARKS_KEPT)
+  next.recentWrites = withMark(next.recentWrites, writeToken(), historyLength(next))
   try {
     return { ...next, rev: await backend.putDocument(toDocument(next, rev)) }
   } catch (error) {

@@ -9,9 +9,10 @@ import type { DocumentBackend } from './document-backend.js'
 import type { DocumentMemory } from './document-memory.js'
 import { archiveFullChunks } from './history-archive.js'
 import { commandsDigest, findRecord, keepNewest, keyDigest } from './idempotency.js'
-import { confirmWrite, findWrite, isAmbiguous, lifeStart, revisionOf, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
+import { confirmWrite, findWrite, isAmbiguous, lifeStart, revisionOf } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
 import { isStoreError, StoreError } from './store-error.js'
+import { attemptToken, withMark, writeToken } from './write-marks.js'
 import { viewZergling } from './zergling-reads.js'
 import { HISTORY_CHUNK_SIZE, historyLength, toDocument, type IdempotencyRecord, type ZerglingRecord } from './zergling-document.js'
 import type { CommandRequest, Outcome, StoredZergling } from './zergling-store.js'
@@ -26,8 +27,8 @@ type Step =
 
 type Retry = <T>(attempt: () => Promise<T>) => Promise<T>
 
-/** Decides every request of `batch` against `current`, in order, and the document they make. */
-export function plan (current: ZerglingRecord, batch: readonly CommandPending[]): { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, applied: Command[] } {
+/** Decides every request of `batch` against `current`, in order, and the document they make with the write `token`. */
+export function plan (current: ZerglingRecord, batch: readonly CommandPending[], token: string): { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, applied: Command[] } {
   let state = current.state
   let length = historyLength(current)
   const records = [...current.idempotency]
@@ -41,7 +42,7 @@ export function plan (current: ZerglingRecord, batch: readonly CommandPending[])
     state = move(state, request.commands)
     length += request.commands.length
     applied.push(...request.commands)
-    if (key !== undefined) records.push({ key, commands, historyLength: length, location: state.location, facing: state.facing, generation })
+    if (key !== undefined) records.push({ key, commands, historyLength: length, location: state.location, facing: state.facing, generation, write: token, count: request.commands.length })
     return { kind: 'applied', historyLength: length, state }
   })
   const { rev: _committed, ...unchanged } = current
@@ -96,7 +97,8 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
 
   return async function flush (id, batch) {
     // Every write attempt carries a token (lost-answer.ts): when the answer to one is lost, the
-    // token in the document says whether it was stored.
+    // token in the document says whether it was stored. The attempts share the batch's token
+    // (write-marks.ts): should two of them land on two branches, a merge keeps one.
     const attempts = new Map<string, { steps: Step[], next: Omit<ZerglingRecord, 'rev'>, generation: number }>()
 
     /** One attempt on `current`; `wrote` says whether it stored a revision of its own. */
@@ -107,15 +109,15 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
         const attempt = attempts.get(landed.token)!
         return { ...attempt, rev: await revisionOf(backend, id, attempt.generation, current.rev), wrote: false }
       }
-      const { steps, next, applied } = plan(current, batch)
+      const token = attemptToken(batchToken, attempts.size)
+      const { steps, next, applied } = plan(current, batch, token)
       if (applied.length === 0) return { steps, next, rev: current.rev, wrote: false }
       // Chunks are cut from the committed revision: never from one that may be stale.
       if (remembered && current.recentCommands.length >= HISTORY_CHUNK_SIZE) return await attemptOn(await read(id), false)
       const archived = await archiveFullChunks(backend, current)
       next.archivedChunks += archived
       next.recentCommands = next.recentCommands.slice(archived * HISTORY_CHUNK_SIZE)
-      const token = writeToken()
-      next.recentWrites = [...current.recentWrites, writeMark(token, historyLength(next))].slice(-WRITE_MARKS_KEPT)
+      next.recentWrites = withMark(current.recentWrites, token, historyLength(next))
       const generation = revisionGeneration(current.rev) + 1
       attempts.set(token, { steps, next, generation })
       try {
@@ -126,6 +128,7 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
       }
     }
 
+    const batchToken = writeToken()
     let remembered = startingPoint(memory?.recall(id), batch)
     try {
       const { steps, next, rev, wrote } = await retry(async () => {

@@ -1,25 +1,31 @@
 // A conflicted zergling is merged, never left for CouchDB to hide. On a cluster a node cut off
 // by a partition takes writes of its own (answered 202 when they miss the quorum, and rightly
-// treated as stored); once healed the document has several leaves, CouchDB shows one winner and
+// treated as stored); so do two replicas writing on one revision through different nodes, each
+// shard copy taking the first it sees (fabric_doc_update.erl). CouchDB shows one winner and
 // `_conflicts` lists the rest (https://docs.couchdb.org/en/stable/replication/conflicts.html).
 // Every losing leaf holds acknowledged commands. The merge: the winner keeps its history, each
-// loser (oldest first) adds its commands after its fork point (fork-point.ts, merge-plan.ts),
-// the result is written on the winner's revision (a 409: someone moved it or merged first, the
-// caller re-reads), then each loser gets a tombstone marked `mergedInto`. A crash in between, or
-// two replicas merging at once, cannot append a loser twice: its tokens are in `absorbed`, so a
-// second look only deletes it. The merge only ever adds: its cost is a read of each loser (and
-// of its history after the fork), the merged write, one tombstone per loser and a write that
-// remembers them (deleted-branches.ts), paid once, by whichever read meets the conflict.
+// loser (oldest first) adds the commands after its fork point (fork-point.ts) of every write
+// that the merge does not hold yet (merge-plan.ts, branch-segments.ts), the result is written
+// on the winner's revision (a 409: someone moved it or merged first, the caller re-reads), with
+// a mark that lists which writes it took in, then each loser gets a tombstone marked
+// `mergedInto`. A crash in between, or two replicas merging at once, cannot append a write
+// twice: a second look finds the loser's tokens absorbed and only deletes it, and when both
+// merges were stored (two leaves), the merge of the merges finds every piece held. The merge
+// only ever adds: its cost is a read of each loser (and of the part of its history to take),
+// the merged write, one tombstone per loser and a write that remembers them
+// (deleted-branches.ts), paid once, by whichever read meets the conflict.
+import type { Command } from '../domain/zergling.js'
 import { writeBookkeeping } from './bookkeeping-write.js'
 import { rememberTombstones } from './deleted-branches.js'
 import type { DocumentBackend } from './document-backend.js'
-import { findFork, pathReader, type ForkSource, type PathReader } from './fork-point.js'
+import { findFork, marksBackTo, pathReader, type ForkSource, type PathReader, type Reach } from './fork-point.js'
 import { archiveFullChunks, deleteChunks } from './history-archive.js'
 import { readHistory } from './history-reader.js'
-import { confirmWrite, isAmbiguous, WRITE_MARKS_KEPT, writeMark, writeToken } from './lost-answer.js'
-import { absorb, startMerge, type MergeBase } from './merge-plan.js'
+import { confirmWrite, isAmbiguous } from './lost-answer.js'
+import { absorb, segmentsToTake, startMerge, type MergeBase } from './merge-plan.js'
 import { conflictsOf, revisionGeneration } from './revisions.js'
 import { isStoreError, StoreError } from './store-error.js'
+import { withMark, writeToken } from './write-marks.js'
 import { fromDocument, HISTORY_CHUNK_SIZE, historyLength, isZerglingDocument, toDocument, type ZerglingRecord } from './zergling-document.js'
 
 export interface MergeReport {
@@ -46,20 +52,36 @@ export async function mergeConflicts (backend: DocumentBackend, doc: Record<stri
   let base = startMerge(winner, tombstones)
   const forks: ForkSource[] = []
   const cut: Array<{ loser: ZerglingRecord, fork: number }> = []
+  // The losers to delete once the merge is written: each one absorbed, or that is no zergling.
+  const done: string[] = []
   for (const rev of losers) {
-    const loser = await backend.getDocument(id, { rev }).catch((error: unknown) => { if (isStoreError(error, 'not_found')) return undefined; throw error })
-    // Anything else on a zergling's id (a stranger's write) holds no commands: it is only deleted.
-    if (!isZerglingDocument(loser) || loser._deleted === true) continue
-    const leaf = fromDocument(loser)
-    const fork = await findFork(backend, base, leaf, paths)
-    base = absorb(base, leaf, await loserCommands(backend, doc, leaf, fork.length))
-    forks.push(fork.via)
-    if (leaf.archivedChunks > Math.floor(fork.length / HISTORY_CHUNK_SIZE)) cut.push({ loser: leaf, fork: fork.length })
+    try {
+      const loser = await backend.getDocument(id, { rev })
+      // Anything else on a zergling's id (a stranger's write) holds no commands: it is only deleted.
+      if (isZerglingDocument(loser) && loser._deleted !== true) {
+        const seen = fromDocument(loser)
+        const fork = await findFork(backend, base, seen, paths)
+        const leaf = { ...seen, recentWrites: await marksBackTo(backend, id, seen.rev, seen.recentWrites, { length: fork.length }, paths) }
+        base = await winnerBackTo(backend, base, fork.winner, paths)
+        const taken = segmentsToTake(base, leaf, fork.length)
+        const last = taken[taken.length - 1]
+        const tail = last === undefined ? [] : await loserCommands(backend, doc, leaf, taken[0]!.at, last.at + last.to - last.from)
+        base = absorb(base, leaf, fork.length, taken, tail)
+        forks.push(fork.via)
+        if (leaf.archivedChunks > Math.floor(fork.length / HISTORY_CHUNK_SIZE)) cut.push({ loser: leaf, fork: fork.length })
+      }
+    } catch (error) {
+      // On a cluster a read of a revision can reach copies that have not seen it yet (404): the
+      // leaf is left as it is — never deleted unread — and the next read merges it.
+      if (!isStoreError(error, 'not_found')) throw error
+      continue
+    }
+    done.push(rev)
   }
   const merged = base.changed ? await writeMerged(backend, base) : { ...base.record, rev: winner.rev }
   const { rev } = merged
   const ours: string[] = []
-  for (const loser of losers) {
+  for (const loser of done) {
     // A 409: another merger deleted it first. Any other failure stops here, so that no caller
     // (a remove above all: the loser would become the winner) goes on while a loser stands; the
     // next read finds it absorbed and only deletes it.
@@ -85,10 +107,10 @@ async function archiveLongTail (backend: DocumentBackend, merged: ZerglingRecord
   return await writeBookkeeping(backend, merged, { archivedChunks: merged.archivedChunks + archived, recentCommands: merged.recentCommands.slice(archived * HISTORY_CHUNK_SIZE) })
 }
 
-/** The loser's commands after `fork`; a chunk gone missing means another merger got there first. */
-async function loserCommands (backend: DocumentBackend, winner: { _id: string, _rev: string }, loser: ZerglingRecord, fork: number): Promise<Parameters<typeof absorb>[2]> {
+/** The loser's commands `from..to`; a chunk gone missing means another merger got there first. */
+async function loserCommands (backend: DocumentBackend, winner: { _id: string, _rev: string }, loser: ZerglingRecord, from: number, to: number): Promise<Command[]> {
   try {
-    return await readHistory(backend, loser, fork, historyLength(loser))
+    return await readHistory(backend, loser, from, to)
   } catch (error) {
     const now = await backend.getDocument(winner._id, { conflicts: true }).catch(() => undefined) as { _rev?: string } | undefined
     if (now?._rev !== winner._rev || !conflictsOf(now).includes(loser.rev)) throw new StoreError('conflict', 'Another writer merged this zergling first.')
@@ -96,10 +118,17 @@ async function loserCommands (backend: DocumentBackend, winner: { _id: string, _
   }
 }
 
-/** Writes the merge on the winner's revision, with a mark of its own at the merged length. */
+/** `base`, whose winner's line marks reach as far back as `reach` (marksBackTo), so that what the line wrote since is known held. */
+async function winnerBackTo (backend: DocumentBackend, base: MergeBase, reach: Reach, paths: PathReader): Promise<MergeBase> {
+  const own = base.record.recentWrites
+  const reached = await marksBackTo(backend, base.record.state.id, base.winnerRev, [...base.olderMarks, ...own], reach, paths)
+  return { ...base, olderMarks: reached.slice(0, reached.length - own.length) }
+}
+
+/** Writes the merge on the winner's revision, with a mark of its own at the merged length that lists what it took in. */
 async function writeMerged (backend: DocumentBackend, base: MergeBase): Promise<ZerglingRecord> {
   const token = writeToken()
-  const record = { ...base.record, recentWrites: [...base.record.recentWrites, writeMark(token, historyLength(base.record))].slice(-WRITE_MARKS_KEPT) }
+  const record = { ...base.record, recentWrites: withMark(base.record.recentWrites, token, historyLength(base.record), base.pieces) }
   try {
     return { ...record, rev: await backend.putDocument(toDocument(record, base.winnerRev)) }
   } catch (error) {

@@ -29,10 +29,15 @@ export function unjudgedDeletes (doc: unknown, record: Pick<ZerglingRecord, 'rec
  * Judges `deleted` (from unjudgedDeletes) and returns the merge tombstones among them. A user's
  * delete among them deletes every live leaf of the zergling, losers first, and answers
  * `not_found`; a 409 on the winner (it moved meanwhile) is `conflict`: re-read and judge again.
+ * A tombstone that cannot be read yet (on a cluster, a read can reach copies that have not seen
+ * it: 404) stays unjudged, for a later read.
  */
 export async function judgeDeletes (backend: DocumentBackend, doc: { _id: string, _rev: string }, deleted: readonly string[]): Promise<string[]> {
-  const tombstones = await Promise.all(deleted.map(async (rev) => await backend.getDocument(doc._id, { rev }) as Record<string, unknown>))
-  if (tombstones.every((tombstone) => typeof tombstone.mergedInto === 'string')) return [...deleted]
+  const read = await Promise.all(deleted.map(async (rev) => await backend.getDocument(doc._id, { rev })
+    .then((tombstone) => ({ rev, tombstone: tombstone as Record<string, unknown> }))
+    .catch((error: unknown) => { if (isStoreError(error, 'not_found')) return undefined; throw error })))
+  const tombstones = read.filter((entry) => entry !== undefined)
+  if (tombstones.every(({ tombstone }) => typeof tombstone.mergedInto === 'string')) return tombstones.map(({ rev }) => rev)
   for (const loser of conflictsOf(doc)) {
     await backend.deleteDocument(doc._id, loser).catch((error: unknown) => { if (!isStoreError(error, 'conflict') && !isStoreError(error, 'not_found')) throw error })
   }

@@ -14,10 +14,11 @@ import { readHistory } from './history-reader.js'
 import { zerglingIdForKey } from './idempotency.js'
 import { listPage } from './list-page.js'
 import type { MergeHooks } from './conflict-merge.js'
-import { confirmGone, confirmSpawn, findWrite, isAmbiguous, lifeStart, revisionOf, writeMark, writeToken } from './lost-answer.js'
+import { confirmGone, confirmSpawn, findWrite, isAmbiguous, lifeStart, revisionOf } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
 import { DEFAULT_RETRY_POLICY, retryOnConflict, type RetryHooks, type RetryPolicy } from './retry-on-conflict.js'
 import { isStoreError, notFound, StoreError } from './store-error.js'
+import { withMark, writeToken } from './write-marks.js'
 import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
 import { readZergling, viewZergling } from './zergling-reads.js'
 import type { CommandRequest, Outcome, StoredZergling, ZerglingStore } from './zergling-store.js'
@@ -73,7 +74,7 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
       // Its mark at length 0 tells later writes which generation this life began at (`born`).
       // Where and how it starts is the domain's rule (spawnZergling); the rest is bookkeeping.
       const { commandHistory, ...state } = spawnZergling(id)
-      const record = { state, recentCommands: commandHistory.join(''), archivedChunks: 0, idempotency: [], recentWrites: [writeMark(token, commandHistory.length)], absorbed: [], mergeTombstones: [] }
+      const record = { state, recentCommands: commandHistory.join(''), archivedChunks: 0, idempotency: [], recentWrites: withMark([], token, commandHistory.length), absorbed: [], mergeTombstones: [] }
       const spawned = (rev: string, replayed: boolean): Outcome<StoredZergling> => ({ result: { ...record.state, rev, historyLength: 0 }, replayed })
       const outcome = await retry(async () => {
         try {

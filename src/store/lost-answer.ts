@@ -4,34 +4,11 @@
 // says which it was, so a command is neither lost (told "error" though stored) nor applied twice
 // (retried though stored). When even the patient read fails, the outcome is unknown and the
 // caller is told so (`outcome_unknown`): an Idempotency-Key settles it.
-import { randomBytes } from 'node:crypto'
 import type { DocumentBackend } from './document-backend.js'
-import { revisionFrom, revisionGeneration } from './revisions.js'
+import { ancestry, revisionFrom, revisionGeneration } from './revisions.js'
 import { isStoreError, StoreError } from './store-error.js'
+import { markedTokens, parseWriteMark } from './write-marks.js'
 import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
-
-/**
- * How many write marks a document keeps: the attempts of one batch, and enough of the recent past
- * for two branches of a conflict to still share one (the newest shared one is where they forked).
- */
-export const WRITE_MARKS_KEPT = 16
-
-export function writeToken (): string {
-  return randomBytes(9).toString('base64url')
-}
-
-/** What a write leaves in `recentWrites`: its token and the history's length right after it. */
-export function writeMark (token: string, historyLength: number): string {
-  return `${token}:${historyLength}`
-}
-
-/** A mark's token and length; documents written before marks had lengths hold plain tokens. */
-export function parseWriteMark (mark: string): { token: string, length?: number } {
-  const colon = mark.indexOf(':')
-  if (colon === -1) return { token: mark }
-  const length = Number(mark.slice(colon + 1))
-  return { token: mark.slice(0, colon), length: Number.isSafeInteger(length) && length >= 0 ? length : undefined }
-}
 
 /**
  * Where a write with one of these tokens is: on the document's own line of revisions, on a
@@ -39,9 +16,10 @@ export function parseWriteMark (mark: string): { token: string, length?: number 
  * (yet) in this document.
  */
 export function findWrite (record: Pick<ZerglingRecord, 'recentWrites' | 'absorbed'>, isOurs: (token: string) => boolean): { token: string, absorbed: boolean } | undefined {
-  const own = record.recentWrites.map((mark) => parseWriteMark(mark).token).find(isOurs)
+  const { line, pieces } = markedTokens(record.recentWrites)
+  const own = line.find(isOurs)
   if (own !== undefined) return { token: own, absorbed: false }
-  const absorbed = record.absorbed.find(isOurs)
+  const absorbed = [...record.absorbed, ...pieces].find(isOurs)
   return absorbed === undefined ? undefined : { token: absorbed, absorbed: true }
 }
 
@@ -56,6 +34,8 @@ export function unknownOutcome (error: unknown): unknown {
   return new StoreError('outcome_unknown', 'CouchDB went away before confirming whether the change was stored: it may or may not have been applied. Retry with the same Idempotency-Key to be sure it is applied exactly once.')
 }
 
+const notStored = (): StoreError => new StoreError('conflict', 'The write was not stored, or not on the winning revision.')
+
 /**
  * After a write whose answer was lost: a patient read decides. Stored → its revision (or, when
  * its branch was merged into another, the merged one's). Not stored → a `conflict`, so the write
@@ -63,6 +43,11 @@ export function unknownOutcome (error: unknown): unknown {
  * revision, and its token is recognised if it won). A write on a losing leaf of a conflict is
  * not found here either: the loop's next read merges that leaf in and finds it absorbed. CouchDB
  * still unreachable → `outcome_unknown`.
+ * The read can come late (a cluster node frozen before it answered, while the other replicas
+ * went on writing through the others): when the zergling has moved on past the marks it keeps,
+ * the revision of the write's generation on its path says whose write that was — its last mark
+ * is its own. CouchDB 3 compacts a busy database within seconds (smoosh), so that body may be
+ * gone; then nobody can tell, and `outcome_unknown` says so rather than guessing "not stored".
  */
 export async function confirmWrite (backend: DocumentBackend, id: string, token: string, generation: number): Promise<string> {
   let doc: unknown
@@ -71,9 +56,30 @@ export async function confirmWrite (backend: DocumentBackend, id: string, token:
   } catch (error) {
     throw unknownOutcome(error)
   }
-  const found = isZerglingDocument(doc) ? findWrite(fromDocument(doc), (candidate) => candidate === token) : undefined
-  if (found !== undefined) return found.absorbed ? (doc as { _rev: string })._rev : revisionFrom(doc, generation)
-  throw new StoreError('conflict', 'The write was not stored, or not on the winning revision.')
+  if (!isZerglingDocument(doc)) throw notStored()
+  const record = fromDocument(doc)
+  const found = findWrite(record, (candidate) => candidate === token)
+  if (found !== undefined) return found.absorbed ? doc._rev : revisionFrom(doc, generation)
+  // One mark per revision on the line: the kept marks stand for its latest revisions.
+  if (revisionGeneration(doc._rev) - generation < record.recentWrites.length) throw notStored()
+  return await ownRevision(backend, doc, token, generation)
+}
+
+/** The revision of `generation` on `doc`'s path when it is the write with `token`, from its body. */
+async function ownRevision (backend: DocumentBackend, doc: { _id: string }, token: string, generation: number): Promise<string> {
+  // Absent from the path only past the last 1000 revisions CouchDB keeps ids of: as unknown as a compacted body.
+  const rev = ancestry(doc).find((candidate) => revisionGeneration(candidate) === generation)
+  let body: unknown
+  try {
+    if (rev !== undefined) body = await backend.getDocument(doc._id, { rev, patient: true })
+  } catch (error) {
+    if (!isStoreError(error, 'not_found')) throw unknownOutcome(error)
+  }
+  // Every revision on a zergling's line is a zergling: anything else is a body no longer there.
+  if (!isZerglingDocument(body)) throw new StoreError('outcome_unknown', 'CouchDB no longer holds what would tell whether the change was stored: it may or may not have been applied. Retry with the same Idempotency-Key to be sure it is applied exactly once.')
+  const last = fromDocument(body).recentWrites.at(-1)
+  if (last !== undefined && parseWriteMark(last).token === token) return rev!
+  throw notStored()
 }
 
 /** After a spawn whose answer was lost: the stored document, or `conflict` to try again. */

@@ -7,9 +7,10 @@
 //           absorbed: ["<token>", …], mergeTombstones: ["<rev>", …], born: <generation>}
 //   chunk: {_id: "history:<uuid>:00000003:<rev cut from>", zergling: <uuid>, index: 3, commands: "MMLR…"}
 //
-// `recentWrites` holds the tokens of the last writes on this document's own line of revisions
-// (the lost-answer protocol, and where two branches of a conflict forked: conflict-merge.ts);
-// `absorbed` the tokens of losing branches merged into it, so that none is merged twice. A
+// `recentWrites` holds the marks of the last writes on this document's own line of revisions
+// (write-marks.ts: the lost-answer protocol, where two branches of a conflict forked, and which
+// write each merged command came from); `absorbed` the tokens of losing branches merged into
+// it, so that none is merged twice; an idempotency record names the write that applied it. A
 // losing branch's tombstone carries `mergedInto: <rev>` and is listed in `mergeTombstones`, so
 // that it is never taken for a user's delete (deleted-branches.ts); `born` is the generation
 // this life of the id began at, older tombstones belong to an earlier life.
@@ -31,6 +32,9 @@ export interface IdempotencyRecord {
   facing: Facing
   /** The revision generation of the write that applied it (`N` of `N-hash`). */
   generation: number
+  /** The token of the write that applied it, and how many commands it had: where a merge finds them (branch-segments.ts). */
+  write?: string
+  count?: number
 }
 
 export interface ZerglingDocument {

@@ -3,21 +3,31 @@
 // on a branch that then loses, compaction taking the common ancestor's body away.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { applyCommands, parseCommands, spawnZergling, type Command } from '../../src/domain/index.js'
+import { applyCommands, spawnZergling, type Command } from '../../src/domain/index.js'
 import type { MergeReport } from '../../src/store/conflict-merge.js'
 import { createDocumentStore } from '../../src/store/document-store.js'
-import { WRITE_MARKS_KEPT } from '../../src/store/lost-answer.js'
-import { absorb, sharedMark, startMerge } from '../../src/store/merge-plan.js'
-import type { ZerglingRecord } from '../../src/store/zergling-document.js'
+import { WRITE_MARKS_KEPT } from '../../src/store/write-marks.js'
+import { StoreError } from '../../src/store/store-error.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { createMemoryBackend, lostAnswer, type MemoryBackend } from './support/memory-backend.js'
 import { send, sendEach } from './support/send.js'
 
-/** Copies every live leaf of `from` into `to` with its `_revisions`, as replication does. */
-async function replicate (from: MemoryBackend, to: MemoryBackend): Promise<void> {
+/**
+ * Copies every live leaf of `from` into `to` with its `_revisions`, as replication does; with
+ * `every revision`, also the bodies of the revisions before them, as a cluster's shard copy has
+ * them when it took those writes itself.
+ */
+async function replicate (from: MemoryBackend, to: MemoryBackend, copy: 'leaves' | 'every revision' = 'leaves'): Promise<void> {
   for (const { id } of await from.allDocs({ limit: 1_000_000 })) {
-    const live = from.leaves(id).filter((leaf) => !leaf.deleted)
-    to.importRevisions(await Promise.all(live.map(async ({ rev }) => await from.getDocument(id, { rev, revs: true }) as Record<string, unknown>)))
+    for (const { rev } of from.leaves(id).filter((leaf) => !leaf.deleted)) {
+      const leaf = await from.getDocument(id, { rev, revs: true }) as { _revisions: { start: number, ids: string[] } }
+      const path = copy === 'leaves' ? [rev] : leaf._revisions.ids.map((hash, i) => `${leaf._revisions.start - i}-${hash}`).reverse()
+      for (const at of path) {
+        // A revision whose body this copy never had (or compacted away) is missing: only its id travels, with the leaf's path.
+        const doc = await from.getDocument(id, { rev: at, revs: true }).catch(() => undefined) as Record<string, unknown> | undefined
+        if (doc !== undefined) to.importRevisions([doc])
+      }
+    }
   }
 }
 
@@ -33,10 +43,10 @@ async function world (letters = 'M'): Promise<World> {
 }
 
 /** A copy of `main`'s database with its own store: a node cut off. */
-async function cutOff (main: MemoryBackend): Promise<{ backend: MemoryBackend, store: ZerglingStore, heal: () => Promise<void> }> {
+async function cutOff (main: MemoryBackend): Promise<{ backend: MemoryBackend, store: ZerglingStore, heal: (copy?: 'leaves' | 'every revision') => Promise<void> }> {
   const backend = createMemoryBackend()
   await replicate(main, backend)
-  return { backend, store: createDocumentStore(backend), heal: async () => { await replicate(backend, main) } }
+  return { backend, store: createDocumentStore(backend), heal: async (copy) => { await replicate(backend, main, copy) } }
 }
 
 async function assertMerged ({ backend, store, id }: World, history: string): Promise<void> {
@@ -204,44 +214,96 @@ describe('merging a conflicted zergling', () => {
     assert.deepEqual(main.merges.map((merge) => merge.forks), [['ancestor']])
   })
 
+  it(`when each of two merged leaves took more than ${WRITE_MARKS_KEPT} writes before they met (one cluster: every copy has the older revisions' bodies), then the loser's older revisions tell which writes its merge took in, and none is doubled`, async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const ours = await sendEach(main.store, main.id, ['R', 'M', 'M'])
+    const theirs = await sendEach(side.store, main.id, ['L', 'M'])
+    await side.heal()
+    const second = await cutOff(main.backend)
+    // Both nodes merge the conflict, then go on past the marks a document keeps; main goes further and wins.
+    const here = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 4, 'RM'))
+    const there = await sendEach(second.store, main.id, many(WRITE_MARKS_KEPT + 2, 'LM'))
+    await second.heal('every revision')
+    await assertMerged(main, 'MM' + ours + theirs + here + there)
+    assert.deepEqual(main.merges.at(-1)?.forks, ['ancestor'], 'neither side\'s own marks reach the fork')
+  })
+
+  it('when a loser\'s older revisions share an old write that the winner absorbed long ago, then the fork point is still the newest common revision, and nothing after it is doubled', async () => {
+    const main = await world('MM')
+    // An early conflict whose loser remembers writes older than the winner's marks reach: they end up absorbed.
+    const early = await cutOff(main.backend)
+    const first = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 2, 'RM'))
+    const aside = await sendEach(early.store, main.id, ['L'])
+    await early.heal('every revision')
+    await main.store.get(main.id, 'none')
+    const between = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT, 'MR'))
+    // Then a node falls behind for a long while and takes one write of its own.
+    const late = await cutOff(main.backend)
+    const here = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 4, 'RM'))
+    const there = await sendEach(late.store, main.id, ['LL'])
+    await late.heal('every revision')
+    await assertMerged(main, 'MM' + first + aside + between + here + there)
+  })
+
+  it(`when a loser's merge took in writes of the winner's line that are more than ${WRITE_MARKS_KEPT} writes back on it, then the winner's older revisions tell they are held, and they are not doubled`, async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const early = await sendEach(main.store, main.id, ['R'])
+    const theirs = await sendEach(side.store, main.id, ['L', 'M'])
+    // The side sees the main line's first write, merges it into its own (longer) line; main never sees that merge.
+    await replicate(main.backend, side.backend, 'every revision')
+    await side.store.get(main.id, 'none')
+    const here = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 4, 'RM'))
+    await side.heal('every revision')
+    await assertMerged(main, 'MM' + early + here + theirs)
+  })
+
+  it('when the loser shares a write with the winner only through a merge, and merged in the winner\'s early writes after it, then those early writes are not doubled', async () => {
+    const main = await world('MM')
+    const side = await cutOff(main.backend)
+    const early = await sendEach(main.store, main.id, ['R'])
+    const theirs = await sendEach(side.store, main.id, many(30, 'L'))
+    // A third copy keeps the side as it is now; then the side merges the main line's early write into its (longer) line.
+    const before = createMemoryBackend()
+    await replicate(side.backend, before, 'every revision')
+    await replicate(main.backend, side.backend)
+    await side.store.get(main.id, 'none')
+    // Main goes on, merges the side as it was (the newest write both will hold), and goes on past the marks a document keeps.
+    const here = await sendEach(main.store, main.id, many(30, 'M'))
+    await replicate(before, main.backend, 'every revision')
+    await main.store.get(main.id, 'none')
+    const later = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 4, 'RM'))
+    await side.heal('every revision')
+    await assertMerged(main, 'MM' + early + here + theirs + later)
+  })
+
+  for (const read of ['body', 'path of revisions'] as const) {
+    it(`when a losing leaf's ${read} cannot be read yet (a cluster's read quorum that has not seen it answers 404), then commands still apply, the leaf is left standing, and a later read merges it`, async () => {
+      const main = await world('MM')
+      const side = await cutOff(main.backend)
+      // More writes on each side than the marks keep: the fork point comes from the paths.
+      const ours = await sendEach(main.store, main.id, many(WRITE_MARKS_KEPT + 2, 'RM'))
+      const theirs = await sendEach(side.store, main.id, many(WRITE_MARKS_KEPT + 1, 'LM'))
+      await side.heal()
+      const loser = main.backend.leaves(main.id)[1]!.rev
+      main.backend.intercept = async (call, proceed) => {
+        if (call.op === 'get' && call.options?.rev === loser && (read === 'body') === (call.options.revs !== true)) throw new StoreError('not_found', 'missing (scripted)')
+        return await proceed()
+      }
+      const answer = await send(main.store, main.id, 'M')
+      assert.equal(answer.historyLength, 2 + ours.length + 1)
+      assert.equal(main.backend.leaves(main.id).filter((leaf) => !leaf.deleted).length, 2, 'the leaf still stands')
+      main.backend.intercept = undefined
+      await assertMerged(main, 'MM' + ours + 'M' + theirs)
+    })
+  }
+
   it('when a losing leaf is not a zergling at all, then it is deleted and the winner stays as it was', async () => {
     const main = await world('MR')
     const [winner] = main.backend.leaves(main.id)
     main.backend.importRevisions([{ _id: main.id, _revisions: { start: 2, ids: ['00000000000000000000000000000000', winner!.rev.slice(2)] }, hello: 'world' }])
     assert.equal(main.backend.leaves(main.id).length, 2)
     await assertMerged(main, 'MR')
-  })
-})
-
-describe('the merge plan', () => {
-  const record = (recentWrites: string[], absorbed: string[] = [], keys: string[] = []): ZerglingRecord => ({
-    state: { id: 'z', location: { x: 0, y: 0 }, facing: 'N' },
-    rev: '3-a',
-    recentCommands: 'MM',
-    archivedChunks: 0,
-    idempotency: keys.map((key) => ({ key, commands: 'c', historyLength: 1, location: { x: 0, y: 1 }, facing: 'N', generation: 2 })),
-    recentWrites,
-    absorbed,
-    mergeTombstones: []
-  })
-
-  it('when the loser\'s newest shared write is on the winner\'s line or already absorbed, then its recorded length is the fork point', () => {
-    const base = startMerge(record(['a:0', 'b:1', 'c:2'], ['x']))
-    assert.deepEqual(sharedMark(base, record(['a:0', 'b:1', 'd:3'])), { token: 'b', length: 1 })
-    assert.deepEqual(sharedMark(base, record(['b:1', 'x:5', 'y:6'])), { token: 'x', length: 5 })
-    assert.equal(sharedMark(base, record(['q:1'])), undefined)
-    assert.deepEqual(sharedMark(base, record(['b'])), { token: 'b' }, 'a plain token from before lengths gives no fork point')
-  })
-
-  it('when a loser is absorbed, then its commands move the winner\'s state, its keys join, and its tokens are absorbed, never marks', () => {
-    const winner = record(['a:0', 'b:2'], [], ['k1'])
-    const merged = absorb(startMerge(winner), record(['a:0', 'l:1'], ['old'], ['k1', 'k2']), parseCommands('RM'))
-    assert.deepEqual(merged.record.state, { id: 'z', location: { x: 1, y: 0 }, facing: 'E' })
-    assert.equal(merged.record.recentCommands, 'MMRM')
-    assert.deepEqual(merged.record.idempotency.map((entry) => entry.key), ['k1', 'k2'])
-    assert.deepEqual(merged.record.recentWrites, ['a:0', 'b:2'])
-    assert.deepEqual(merged.record.absorbed, ['old', 'l'])
-    assert.equal(merged.changed, true)
-    assert.equal(absorb(startMerge({ ...merged.record, rev: '4-b' }), record(['a:0', 'l:1']), []).changed, false, 'a loser already absorbed changes nothing')
   })
 })

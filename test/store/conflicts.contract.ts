@@ -1,16 +1,17 @@
 // Conflicted zerglings, on every store (called from each store's test file, like the contract).
-// A conflict is made the way a partitioned CouchDB cluster makes it: a second database stands for
-// the node cut off; both sides take commands through their own stores; healing replicates the
-// cut-off side's documents back with `new_edits: false` and their `_revisions`, so the zergling
-// ends up with two leaves grown from one revision. The winner is CouchDB's choice (the highest
-// generation): each test gives the side meant to win more writes, so the merged order is known.
+// A conflict is made the way a partitioned CouchDB cluster makes it (support/partitions.ts), so
+// the zergling ends up with two leaves grown from one revision. The winner is CouchDB's choice
+// (the highest generation): each test gives the side meant to win more writes, so the merged
+// order is known.
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
-import { applyCommands, parseCommands, spawnZergling, type Command } from '../../src/domain/index.js'
+import { parseCommands } from '../../src/domain/index.js'
 import type { DocumentBackend } from '../../src/store/document-backend.js'
-import { WRITE_MARKS_KEPT } from '../../src/store/lost-answer.js'
+import { WRITE_MARKS_KEPT } from '../../src/store/write-marks.js'
 import { StoreError } from '../../src/store/store-error.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { racingMerges } from './racing-merges.contract.js'
+import { partitions, type Partitions } from './support/partitions.js'
 import { send, sendEach } from './support/send.js'
 import { assertStoreError, type StoreFixture } from './zergling-store.contract.js'
 
@@ -18,47 +19,16 @@ export function conflictsContract (name: string, createFixture: () => Promise<St
   describe(`conflicted zerglings on ${name}`, () => {
     let fixture: StoreFixture
     let store: ZerglingStore
+    let { cutOff, spawnWith, leaves, assertMerged, assertChunked } = {} as Partitions
 
     beforeEach(async () => {
       fixture = await createFixture()
       store = await fixture.open()
+      ;({ cutOff, spawnWith, leaves, assertMerged, assertChunked } = partitions(fixture, store))
     })
     afterEach(async () => { await fixture.destroy() })
 
-    /** Copies every live document, and the tombstones of `deleted`, with their `_revisions`. */
-    async function replicate (from: StoreFixture, to: StoreFixture, deleted: readonly string[] = []): Promise<void> {
-      const docs = await Promise.all((await from.rawIds()).map(async (id) => await from.getRaw(id, { revs: true })))
-      for (const id of deleted) docs.push(await from.getRaw(id, { rev: (await from.rawRevision(id))!, revs: true }))
-      await to.putRevisions(docs)
-    }
-
-    /** A node cut off now: a copy of the database with its own store. */
-    async function cutOff (): Promise<{ side: StoreFixture, there: ZerglingStore, heal: (deleted?: string[]) => Promise<void> }> {
-      const side = await fixture.partition()
-      await replicate(fixture, side)
-      return { side, there: await side.open(), heal: async (deleted) => { await replicate(side, fixture, deleted) } }
-    }
-
-    async function spawnWith (letters: string): Promise<string> {
-      const { id } = (await store.spawn()).result
-      for (let at = 0; at < letters.length; at += 1000) await send(store, id, letters.slice(at, at + 1000))
-      return id
-    }
-
-    async function leaves (id: string): Promise<number> {
-      const raw = await fixture.getRaw(id, { conflicts: true })
-      return 1 + (Array.isArray(raw._conflicts) ? raw._conflicts.length : 0)
-    }
-
-    /** The zergling reads back with exactly `history`, its state is that history replayed, no conflict is left. */
-    async function assertMerged (id: string, history: string, on = store): Promise<void> {
-      const zergling = await on.get(id, 'all')
-      assert.equal(zergling.commandHistory!.join(''), history)
-      assert.equal(zergling.historyLength, history.length)
-      const replayed = applyCommands(spawnZergling(id), [...history] as Command[])
-      assert.deepEqual({ location: zergling.location, facing: zergling.facing }, { location: replayed.location, facing: replayed.facing }, 'the state is the history replayed')
-      assert.equal(await leaves(id), 1, 'no _conflicts are left')
-    }
+    racingMerges(() => ({ fixture, store, cutOff, spawnWith, leaves, assertMerged, assertChunked }))
 
     it('when two branches took their own acknowledged commands, then a read has every command of both exactly once and the state of its history', async () => {
       const id = await spawnWith('MM')
@@ -77,13 +47,7 @@ export function conflictsContract (name: string, createFixture: () => Promise<St
       const ours = await sendEach(store, id, ['LM'.repeat(150), 'LM'.repeat(150), 'LLM'.repeat(100)])
       const theirs = await sendEach(there, id, ['RM'.repeat(150), 'RRM'.repeat(100)])
       await heal()
-      const history = 'M'.repeat(900) + ours + theirs
-      await assertMerged(id, history)
-      for (const [offset, limit] of [[0, 1000], [950, 100], [1000, 1000], [1400, 600]] as const) {
-        assert.equal((await store.history(id, { offset, limit })).commands.join(''), history.slice(offset, offset + limit), `slice at ${offset}`)
-      }
-      const more = await sendEach(store, id, ['M'.repeat(1000), 'R'])
-      await assertMerged(id, history + more)
+      await assertChunked(id, 'M'.repeat(900) + ours + theirs, [[0, 1000], [950, 100], [1000, 1000], [1400, 600]])
     })
 
     it('when three leaves hold commands, then all of them are merged, losers oldest first', async () => {

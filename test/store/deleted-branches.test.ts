@@ -48,4 +48,21 @@ describe('deleted branches', () => {
     assert.equal((await store.get(id, 'all')).commandHistory!.join(''), 'M')
     assert.equal(backend.leaves(id).filter((leaf) => !leaf.deleted).length, 1)
   })
+  it('when a merge\'s tombstone cannot be read yet (a cluster\'s read quorum that has not seen it answers 404), then the zergling still answers, and a later read remembers the tombstone', async () => {
+    const backend = createMemoryBackend()
+    const store = createDocumentStore(backend)
+    const { id } = (await store.spawn()).result
+    await send(store, id, 'M')
+    const [winner] = backend.leaves(id)
+    await send(store, id, 'R')
+    const tombstone = branch(backend, id, winner!.rev, 1, { _deleted: true, mergedInto: 'a merge on another node' })
+    backend.intercept = async (call, proceed) => {
+      if (call.op === 'get' && call.options?.rev === tombstone) throw new StoreError('not_found', 'missing (scripted)')
+      return await proceed()
+    }
+    assert.equal((await store.get(id, 'all')).commandHistory!.join(''), 'MR')
+    backend.intercept = undefined
+    assert.equal((await store.get(id, 'all')).commandHistory!.join(''), 'MR')
+    assert.deepEqual((await backend.getDocument(id) as { mergeTombstones?: string[] }).mergeTombstones, [tombstone])
+  })
 })

@@ -3,10 +3,13 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { confirmGone, confirmSpawn, confirmWrite, revisionOf, unknownOutcome, writeToken } from '../../src/store/lost-answer.js'
+import { confirmGone, confirmSpawn, confirmWrite, revisionOf, unknownOutcome } from '../../src/store/lost-answer.js'
+import { createDocumentStore } from '../../src/store/document-store.js'
+import { WRITE_MARKS_KEPT, writeToken } from '../../src/store/write-marks.js'
 import { isStoreError, StoreError } from '../../src/store/store-error.js'
 import { toDocument } from '../../src/store/zergling-document.js'
-import { createMemoryBackend, type MemoryBackend } from './support/memory-backend.js'
+import { createMemoryBackend, lostAnswer, type MemoryBackend } from './support/memory-backend.js'
+import { send } from './support/send.js'
 
 function zergling (id: string, recentWrites: string[], absorbed: string[] = []): ReturnType<typeof toDocument> {
   return toDocument({ state: { id, location: { x: 0, y: 0 }, facing: 'N' }, recentCommands: '', archivedChunks: 0, idempotency: [], recentWrites, absorbed, mergeTombstones: [] })
@@ -40,6 +43,19 @@ describe('the lost-answer protocol', () => {
     const { backend, id, revs } = await written(2, 'x')
     const merged = await backend.putDocument({ ...zergling(id, ['x', 'merge:3'], [token]), _rev: revs[1] })
     assert.equal(await confirmWrite(backend, id, token, 2), merged)
+  })
+
+  it('when the write\'s mark is older than the marks a document keeps, then the revision of its generation tells: its own mark there means stored, another\'s not, a body compaction took unknown', async () => {
+    const token = writeToken()
+    const { backend, id, revs } = await written(3, token)
+    // One mark kept per document here: a later write pushes the write's mark out.
+    const later = await backend.putDocument({ ...zergling(id, ['later']), _rev: revs[2] })
+    assert.equal(await confirmWrite(backend, id, token, 3), revs[2])
+    await assert.rejects(confirmWrite(backend, id, writeToken(), 3), isKind('conflict'))
+    await assert.rejects(confirmWrite(backend, id, token, 5), isKind('conflict'), 'no revision of that generation yet')
+    backend.compact()
+    await assert.rejects(confirmWrite(backend, id, token, 3), isKind('outcome_unknown'))
+    assert.equal(await confirmWrite(backend, id, 'later', 4), later, 'a mark still kept needs no older body')
   })
 
   it('when the token is not in the document, then confirmWrite says conflict, so the write loop tries again', async () => {
@@ -78,6 +94,30 @@ describe('the lost-answer protocol', () => {
     assert.equal(backend.calls.length, 0)
     assert.equal(await revisionOf(backend, id, 2, revs[2]!), revs[1])
   })
+
+  for (const body of ['kept', 'compacted'] as const) {
+    it(`when more writes than a document keeps marks of land between a stored command and its confirming read, and the revision's body is ${body}, then the command is ${body === 'kept' ? 'confirmed' : 'answered outcome_unknown'} and applied once`, async () => {
+      const backend = createMemoryBackend()
+      const store = createDocumentStore(backend)
+      const others = createDocumentStore(backend)
+      const { id } = (await store.spawn()).result
+      let lost = false
+      backend.intercept = async (call, proceed) => {
+        const result = await proceed()
+        if (lost || call.op !== 'put') return result
+        // Stored; the answer is lost while the other replicas go on writing (a coordinator frozen mid-answer).
+        lost = true
+        for (let i = 0; i <= WRITE_MARKS_KEPT; i++) await send(others, id, 'R')
+        if (body === 'compacted') backend.compact()
+        throw lostAnswer()
+      }
+      const answer = send(store, id, 'LM')
+      if (body === 'kept') assert.equal((await answer).historyLength, 2, 'answered with its own place in the history')
+      else await assert.rejects(answer, isKind('outcome_unknown'))
+      backend.intercept = undefined
+      assert.equal((await store.get(id, 'all')).commandHistory!.join(''), 'LM' + 'R'.repeat(WRITE_MARKS_KEPT + 1))
+    })
+  }
 
   it('when an error is not "unavailable", then unknownOutcome leaves it as it is', () => {
     const notFound = new StoreError('not_found', 'gone')

@@ -70,7 +70,8 @@ export function createMemoryBackend (): MemoryBackend {
       const leaves = leavesOf(id)
       if (options.rev !== undefined) {
         const revision = trees.get(id)?.get(options.rev)
-        if (revision === undefined) throw notFound()
+        // CouchDB (and PouchDB) answer a revision whose body is gone, or never came here, `404 missing`.
+        if (revision === undefined || (revision.body === undefined && !revision.deleted)) throw notFound()
         return shown(id, revision, options)
       }
       const winner = leaves[0]
