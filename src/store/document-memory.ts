@@ -16,7 +16,10 @@ export interface MemoryLimits {
   bytes: number
 }
 
-/** 10 000 zerglings or 16 MB, whichever is reached first (a main document is 1–4 KB). */
+/**
+ * 10 000 zerglings or 16 MB of the estimate below, whichever is reached first: with its 128
+ * write marks (write-marks.ts) a record is estimated at 8–10 KB, so about 1 700 busy zerglings.
+ */
 export const DEFAULT_MEMORY_LIMITS: MemoryLimits = { documents: 10_000, bytes: 16 * 1024 * 1024 }
 
 export interface DocumentMemory {
