@@ -40,7 +40,8 @@ const VARIABLES = {
   COUCHDB_APP_PASSWORD_FILE: { meaning: 'file holding it; instead of `COUCHDB_APP_PASSWORD`', secret: true, parse: text },
   OVERMIND_COUCHDB_NODES: { meaning: 'bootstrap `cluster`: how many CouchDB nodes to wait for and join', default: '1', parse: wholeNumber(1, 99) },
   OVERMIND_BOOTSTRAP_TIMEOUT_MS: { meaning: 'bootstrap `wait` and `cluster`: how long to wait for CouchDB and for its nodes, in milliseconds', default: '120000', parse: wholeNumber(0, 3_600_000) },
-  OVERMIND_SHUTDOWN_TIMEOUT_MS: { meaning: 'on SIGTERM, how long in-flight requests may take before the process exits', default: '10000', parse: wholeNumber(0, 600_000) }
+  OVERMIND_SHUTDOWN_TIMEOUT_MS: { meaning: 'on SIGTERM, how long in-flight requests may take before the process exits', default: '10000', parse: wholeNumber(0, 600_000) },
+  OVERMIND_URL: { meaning: '`overmind zerglings`: the service to talk to; the flag `--url` overrides it', default: 'http://localhost:8080', parse: (value: string) => parseUrl(value, 'OVERMIND_URL') }
 } satisfies Record<string, Variable<unknown>>
 
 type Name = keyof typeof VARIABLES
@@ -59,6 +60,8 @@ export type Env = Readonly<Record<string, string | undefined>>
 export interface ConfigOverrides {
   /** From the `--http.addr` flag. */
   httpAddr?: string
+  /** From `overmind zerglings --url`. */
+  clientUrl?: string
 }
 
 export function loadConfig (env: Env = process.env, overrides: ConfigOverrides = {}): Config {
@@ -90,7 +93,8 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
       nodes: read('OVERMIND_COUCHDB_NODES')!,
       waitTimeoutMs: read('OVERMIND_BOOTSTRAP_TIMEOUT_MS')!
     },
-    shutdownTimeoutMs: read('OVERMIND_SHUTDOWN_TIMEOUT_MS')!
+    shutdownTimeoutMs: read('OVERMIND_SHUTDOWN_TIMEOUT_MS')!,
+    client: { url: read('OVERMIND_URL', overrides.clientUrl)!.toString().replace(/\/+$/, '') }
   }
 }
 

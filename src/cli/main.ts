@@ -7,7 +7,8 @@ type Subcommand = (args: string[]) => Promise<number>
 
 const SUBCOMMANDS: Record<string, { summary: string, load: () => Promise<{ cli: Subcommand }> }> = {
   serve: { summary: 'run the HTTP service', load: async () => await import('./serve.js') },
-  bootstrap: { summary: 'prepare CouchDB (admin, database, user, design docs), idempotently', load: async () => await import('./bootstrap.js') }
+  bootstrap: { summary: 'prepare CouchDB (admin, database, user, design docs), idempotently', load: async () => await import('./bootstrap.js') },
+  zerglings: { summary: 'steer zerglings from a terminal: list, spawn, get, move, delete, history, watch', load: async () => await import('./zerglings.js') }
 }
 
 function usage (): string {
