@@ -3,6 +3,7 @@
 import type { IContainer } from 'kubernetes-models/v1/Container'
 import type { IProbe } from 'kubernetes-models/v1/Probe'
 import { CONFIG_VARIABLES } from '../../src/config.js'
+import { ingressRoutes } from './ingress-policy.js'
 import {
   allContainers, containerEnvironment, describe, isOvermindContainer, parseImage, podTemplates, selects,
   type ContainerRef, type K8sObject
@@ -133,7 +134,7 @@ export const noCommittedIdentity: Rule = (objects) => {
   return problems
 }
 
-export const RULES: Record<string, Rule> = { pinnedImages, probes, resources, overmindSecurityContext, gracePeriod, references, rollingUpdate, noCommittedIdentity }
+export const RULES: Record<string, Rule> = { pinnedImages, probes, resources, overmindSecurityContext, gracePeriod, references, rollingUpdate, noCommittedIdentity, ingressRoutes }
 
 export function policyProblems (objects: K8sObject[]): string[] {
   return Object.values(RULES).flatMap((rule) => rule(objects))
