@@ -127,6 +127,28 @@ function couchConnection ({ couchUrl, host, port, username, password, database, 
   return { url, username, password, database, requestTimeoutMs, auth }
 }
 
+/**
+ * A CouchDB database named by a URL, `http://host:5984/zerglings` (`overmind migrate --to` and
+ * `--from`): credentials from the URL, else COUCHDB_USERNAME and COUCHDB_PASSWORD(_FILE). The
+ * URL that comes back has no credentials, so it may be printed as it is.
+ */
+export function couchDatabaseAt (text: string, flag: string, env: Env = process.env): CouchConnection {
+  const url = parseUrl(text, flag)
+  const segments = url.pathname.replace(/\/+$/, '').split('/')
+  const database = decodeURIComponent(segments.pop() ?? '')
+  if (database === '') throw new ConfigError(`${flag} must name the database too, as in http://couchdb:5984/zerglings.`)
+  parseDatabaseName(database, `${flag}'s database`)
+  const username = url.username !== '' ? decodeURIComponent(url.username) : value(env, 'COUCHDB_USERNAME')
+  const password = url.password !== '' ? decodeURIComponent(url.password) : secret(env, 'COUCHDB_PASSWORD')
+  if (password !== undefined && username === undefined) throw new ConfigError(`A password is set for ${flag} but no user name: set COUCHDB_USERNAME, or put user:password@ in the URL.`)
+  url.username = ''
+  url.password = ''
+  url.pathname = segments.join('/')
+  url.search = ''
+  const requestTimeoutMs = VARIABLES.OVERMIND_COUCHDB_TIMEOUT_MS.parse(value(env, 'OVERMIND_COUCHDB_TIMEOUT_MS') ?? VARIABLES.OVERMIND_COUCHDB_TIMEOUT_MS.default, 'OVERMIND_COUCHDB_TIMEOUT_MS')
+  return { url: url.toString().replace(/\/+$/, ''), username, password, database, requestTimeoutMs }
+}
+
 /** A secret from `NAME` or from the file named by `NAME_FILE` (a mounted Kubernetes Secret). */
 function secret (env: Env, name: 'COUCHDB_PASSWORD' | 'COUCHDB_APP_PASSWORD'): string | undefined {
   const direct = value(env, name)
