@@ -1,7 +1,8 @@
 // A plain HTTP proxy in front of the service that can swap the service's answer for another after
 // the service handled the request: a 503 for a command the service did apply is what a client
-// sees when a gateway, or the service itself (`outcome_unknown`), loses an answer. It also records
-// each request's method, path and Idempotency-Key, to show what a client sent again.
+// sees when a gateway, or the service itself (`outcome_unknown`), loses an answer. It can also
+// hold requests (never forwarding them), to stop a client at a known point, and it records each
+// request's method, path and Idempotency-Key, to show what a client sent again.
 import { createServer, request } from 'node:http'
 
 export interface SeenRequest { method: string, path: string, idempotencyKey?: string }
@@ -13,6 +14,10 @@ export interface AnswerProxy {
   requests: SeenRequest[]
   /** The next `n` requests whose method is `method` get `replacement` instead of the service's answer. */
   replaceNext (n: number, method: string, replacement: Replacement): void
+  /** From the `n`th request whose path ends with `pathEnd` on, requests are held, not forwarded. */
+  holdFrom (n: number, pathEnd: string): void
+  /** Resolves once a request is being held. */
+  holding: () => Promise<void>
   close (): Promise<void>
 }
 
@@ -20,9 +25,17 @@ export async function startAnswerProxy (target: string): Promise<AnswerProxy> {
   const upstream = new URL(target)
   const requests: SeenRequest[] = []
   let pending: { n: number, method: string, replacement: Replacement } | undefined
+  let hold: { n: number, pathEnd: string } | undefined
+  let held = (): void => {}
+  const holdingNow = new Promise<void>((resolve) => { held = resolve })
   const server = createServer((req, res) => {
     const key = req.headers['idempotency-key']
-    requests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, ...(typeof key === 'string' ? { idempotencyKey: key } : {}) })
+    const path = (req.url ?? '/').split('?')[0]!
+    requests.push({ method: req.method ?? 'GET', path, ...(typeof key === 'string' ? { idempotencyKey: key } : {}) })
+    if (hold !== undefined && path.endsWith(hold.pathEnd) && --hold.n <= 0) {
+      held()
+      return
+    }
     const swap = pending !== undefined && pending.n > 0 && pending.method === req.method ? pending.replacement : undefined
     if (swap !== undefined) pending!.n--
     const forward = request(new URL(req.url ?? '/', upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
@@ -47,6 +60,8 @@ export async function startAnswerProxy (target: string): Promise<AnswerProxy> {
     url: `http://127.0.0.1:${port}`,
     requests,
     replaceNext (n, method, replacement) { pending = { n, method, replacement } },
+    holdFrom (n, pathEnd) { hold = { n, pathEnd } },
+    holding: async () => { await holdingNow },
     async close () {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
