@@ -61,7 +61,7 @@ export async function cli (args: string[]): Promise<number> {
       merge: values.merge === true,
       onPhase: (phase) => {
         if (phase === 'copying') bar?.start(100, 0, { written: 0 })
-        if (phase === 'verifying') bar?.stop()
+        if (phase === 'verifying') { bar?.update(100); bar?.stop() }
       },
       onProgress: ({ fraction, docsWritten }) => { bar?.update(Math.floor(fraction * 100), { written: docsWritten }) }
     })
@@ -106,7 +106,9 @@ function describe (report: MigrationReport): string {
   const { copied, verified } = report
   const lines = [
     `${report.ok ? 'migrated' : 'NOT migrated'}: ${report.source} → ${report.target}`,
-    `copied ${copied.docsWritten} of ${copied.docsRead} documents read in ${report.seconds} s (${report.zerglingsPerSecond} zerglings/s, ${report.commandsPerSecond} commands/s)`,
+    copied.docsWritten === 0
+      ? `copied nothing: the target had every document already (${copied.docsRead} read)`
+      : `copied ${copied.docsWritten} of ${copied.docsRead} documents read in ${report.seconds} s (${report.zerglingsPerSecond} zerglings/s, ${report.commandsPerSecond} commands/s)`,
     `verified ${verified.zerglings} zerglings (${verified.commands} commands), ${verified.deletedZerglings} deleted, ${verified.historyChunks} history chunks: ${verified.mismatchCount === 0 ? 'all equal' : `${verified.mismatchCount} differ`}`
   ]
   if (report.foreignZerglings > 0) lines.push(`the target also holds ${report.foreignZerglings} zerglings from elsewhere (--merge)`)

@@ -26,7 +26,7 @@ export interface MigrationReport {
   foreignZerglings: number
   copied: { docsRead: number, docsWritten: number, docWriteFailures: number, errors: string[] }
   verified: Verification
-  /** Of the copy alone, and the rates for the zerglings and commands it verified. */
+  /** Of the copy alone, and the rates for the zerglings and commands it verified (0 when it copied nothing). */
   seconds: number
   zerglingsPerSecond: number
   commandsPerSecond: number
@@ -44,7 +44,8 @@ export async function runMigration ({ source, target, merge, onProgress = () => 
   const seconds = (performance.now() - started) / 1000
   onPhase('verifying')
   const verified = await verifyCopy(source.db, target.db)
-  const rate = (count: number): number => seconds > 0 ? Math.round(count / seconds) : 0
+  // A rate of what this run copied: a rerun that copied nothing has none.
+  const rate = (count: number): number => seconds > 0 && copied.docsWritten > 0 ? Math.round(count / seconds) : 0
   return {
     ok: verified.mismatchCount === 0 && copied.docWriteFailures === 0 && copied.errors.length === 0,
     source: source.name,
