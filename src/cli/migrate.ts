@@ -4,8 +4,8 @@
 import { parseArgs } from 'node:util'
 import { SingleBar } from 'cli-progress'
 import { ConfigError, couchDatabaseAt, loadConfig } from '../config.js'
-import { openCouchDatabase, openEmbeddedSource, type Endpoint } from '../migrate/endpoints.js'
-import { MigrationError } from '../migrate/migration-error.js'
+import { closeEndpoint, openCouchDatabase, openEmbeddedStore, type Endpoint } from '../transfer/endpoints.js'
+import { TransferError } from '../transfer/transfer-error.js'
 import { runMigration, type MigrationReport } from '../migrate/run-migration.js'
 
 const HELP = `usage: overmind migrate --to URL [--from URL] [--merge] [--json]
@@ -54,6 +54,7 @@ export async function cli (args: string[]): Promise<number> {
   const json = values.json === true
   let opened: { source: Endpoint, target: Endpoint } | undefined
   const bar = !json && process.stderr.isTTY ? new SingleBar({ format: 'copying [{bar}] {percentage}% | {written} documents written', stream: process.stderr, hideCursor: true }) : undefined
+  let code: number
   try {
     opened = await open()
     const report = await runMigration({
@@ -66,17 +67,16 @@ export async function cli (args: string[]): Promise<number> {
       onProgress: ({ fraction, docsWritten }) => { bar?.update(Math.floor(fraction * 100), { written: docsWritten }) }
     })
     process.stdout.write((json ? JSON.stringify(report) : describe(report)) + '\n')
-    return report.ok ? 0 : 1
+    code = report.ok ? 0 : 1
   } catch (error) {
     bar?.stop()
-    if (!(error instanceof MigrationError)) throw error
+    if (!(error instanceof TransferError)) throw error
     process.stderr.write(`overmind migrate: ${error.message}\n`)
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: error.message }) + '\n')
-    return 1
-  } finally {
-    await opened?.target.close()
-    await opened?.source.close().catch((error: unknown) => { process.stderr.write(`overmind migrate: ${(error as Error).message}\n`); process.exitCode = 1 })
+    code = 1
   }
+  const closed = [await closeEndpoint(opened?.target, 'migrate'), await closeEndpoint(opened?.source, 'migrate')]
+  return closed.every(Boolean) ? code : 1
 }
 
 /** Throws ConfigError before anything is opened: a bad flag or variable is exit 2. */
@@ -91,7 +91,7 @@ function endpoints (to: string | undefined, from: string | undefined): () => Pro
   if (source !== undefined && `${source.url}/${source.database}` === `${target.url}/${target.database}`) throw new ConfigError('--from and --to name the same database.')
   return async () => {
     const opened = source === undefined
-      ? await openEmbeddedSource((config.store as { dataDir: string }).dataDir, config.store.kind === 'embedded' ? config.store.database : '')
+      ? await openEmbeddedStore((config.store as { dataDir: string }).dataDir, config.store.kind === 'embedded' ? config.store.database : '')
       : await openCouchDatabase(source, 'source')
     try {
       return { source: opened, target: await openCouchDatabase(target, 'target') }

@@ -4,7 +4,7 @@
 // migration finds none (its revisions all came from the source), so it may go on.
 // https://docs.couchdb.org/en/stable/api/database/misc.html#post--db-_revs_diff
 import { isZerglingId } from '../domain/zergling-id.js'
-import type { Pouch } from './endpoints.js'
+import type { Pouch } from '../transfer/endpoints.js'
 
 const PAGE = 1000
 /** UUIDs start with 0-9 or a-f; history chunks ("history:…") and design docs sort elsewhere. */

@@ -6,7 +6,7 @@
 // Design documents are left out: `overmind bootstrap` owns them on the target.
 // https://docs.couchdb.org/en/stable/replication/protocol.html
 import PouchDB from 'pouchdb'
-import type { Pouch } from './endpoints.js'
+import type { Pouch } from '../transfer/endpoints.js'
 
 export interface ReplicationProgress {
   docsRead: number

@@ -4,7 +4,7 @@
 // the documents themselves, read back from both ends, not what replication said it wrote.
 import { isZerglingId } from '../domain/zergling-id.js'
 import { fromDocument, historyLength, isZerglingDocument } from '../store/zergling-document.js'
-import type { Pouch } from './endpoints.js'
+import type { Pouch } from '../transfer/endpoints.js'
 
 export interface Verification {
   zerglings: number

@@ -11,7 +11,7 @@ import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { startAnswerProxy } from '../support/answer-proxy.js'
 import { failedCredentialChecks, startCouchProxy } from '../support/couch-proxy.js'
 import { createUserDatabase } from '../support/couch-user.js'
-import { buildMigrationData, type MigrationData } from '../support/migration-data.js'
+import { assertKeysReplay, assertStoreHolds, buildMigrationData, type MigrationData } from '../support/migration-data.js'
 import { runBinary, startBinary } from '../support/overmind-binary.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 
@@ -38,29 +38,7 @@ describe('overmind migrate from the embedded store', () => {
     return { ...run, report: run.stdout === '' ? undefined : JSON.parse(run.stdout) }
   }
 
-  /** Every zergling as the service would read it from `database`: state, history, deletions. */
-  async function assertSameZerglings (database: string): Promise<void> {
-    const store = storeOn(database)
-    let listed = 0
-    let cursor: string | undefined
-    do {
-      const page = await store.list({ limit: 1000, cursor })
-      listed += page.zerglings.length
-      cursor = page.next
-    } while (cursor !== undefined)
-    assert.equal(listed, data.live.size, 'as many zerglings as the source holds')
-    for (const [id, expected] of data.live) {
-      const read = await store.get(id, 'none')
-      assert.deepEqual({ location: read.location, facing: read.facing, historyLength: read.historyLength, rev: read.rev },
-        { location: expected.location, facing: expected.facing, historyLength: expected.historyLength, rev: expected.rev }, id)
-    }
-    for (const [id, history] of data.longHistories) {
-      const commands: string[] = []
-      while (commands.length < history.length) commands.push(...(await store.history(id, { offset: commands.length, limit: 5000 })).commands)
-      assert.equal(commands.join(''), history, `the whole history of ${id}`)
-    }
-    for (const id of data.deleted) await assert.rejects(store.get(id, 'none'), /not_found|deleted|missing|No zergling/i, `${id} stays deleted`)
-  }
+  const assertSameZerglings = async (database: string): Promise<void> => { await assertStoreHolds(storeOn(database), data) }
 
   before(async () => {
     couch = await startTestCouch()
@@ -85,17 +63,7 @@ describe('overmind migrate from the embedded store', () => {
     for (const text of [first.stdout, first.stderr]) assert.ok(!text.includes(couch.password), 'the password is never printed')
     await assertSameZerglings(database)
 
-    const store = storeOn(database)
-    assert.ok(data.keyedCommands.length > 0)
-    for (const { id, key, commands, answer } of data.keyedCommands) {
-      const replay = await store.command(id, { commands, history: 'none', idempotencyKey: key })
-      assert.equal(replay.replayed, true, `${key} replays after the move`)
-      assert.deepEqual({ location: replay.result.location, historyLength: replay.result.historyLength, rev: replay.result.rev }, { location: answer.location, historyLength: answer.historyLength, rev: answer.rev })
-    }
-    for (const { key, id } of data.keyedSpawns) {
-      const again = await store.spawn({ idempotencyKey: key })
-      assert.deepEqual([again.replayed, again.result.id], [true, id], `spawn key ${key} replays`)
-    }
+    await assertKeysReplay(storeOn(database), data)
 
     const second = await migrate(database)
     assert.equal(second.code, 0, second.stderr)
@@ -190,7 +158,7 @@ describe('overmind migrate from the embedded store', () => {
     }
     const missing = await runBinary(['migrate', '--to', `${couch.url}/${database}`], { ...env(), OVERMIND_DATA_DIR: `${data.dataDir}-nowhere` })
     assert.equal(missing.code, 1)
-    assert.match(missing.stderr, /There is no embedded store in .*nothing to migrate/)
+    assert.match(missing.stderr, /There is no embedded store in .*nothing to copy/)
     const noTarget = await runBinary(['migrate', '--to', `${couch.url}/${couch.uniqueDatabaseName('never-made')}`], env())
     assert.equal(noTarget.code, 1)
     assert.match(noTarget.stderr, /does not exist: create it with `OVERMIND_DATABASE=.* overmind bootstrap` first/)

@@ -1,6 +1,7 @@
 // An embedded store with data worth migrating: many zerglings with short histories, a few with
 // thousands of commands (several history chunks), some deleted, keyed spawns and keyed commands
 // whose first answers are kept, so a test can replay a key after the move and compare.
+import assert from 'node:assert/strict'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -94,5 +95,42 @@ export async function buildMigrationData (shape: DataShape = dataShape()): Promi
     return data
   } finally {
     await store.close()
+  }
+}
+
+/** Every zergling as the service would read it from `store`: states, revisions, long histories, deletions. */
+export async function assertStoreHolds (store: ZerglingStore, data: MigrationData): Promise<void> {
+  let listed = 0
+  let cursor: string | undefined
+  do {
+    const page = await store.list({ limit: 1000, cursor })
+    listed += page.zerglings.length
+    cursor = page.next
+  } while (cursor !== undefined)
+  assert.equal(listed, data.live.size, 'as many zerglings as the source holds')
+  for (const [id, expected] of data.live) {
+    const read = await store.get(id, 'none')
+    assert.deepEqual({ location: read.location, facing: read.facing, historyLength: read.historyLength, rev: read.rev },
+      { location: expected.location, facing: expected.facing, historyLength: expected.historyLength, rev: expected.rev }, id)
+  }
+  for (const [id, history] of data.longHistories) {
+    const commands: string[] = []
+    while (commands.length < history.length) commands.push(...(await store.history(id, { offset: commands.length, limit: 5000 })).commands)
+    assert.equal(commands.join(''), history, `the whole history of ${id}`)
+  }
+  for (const id of data.deleted) await assert.rejects(store.get(id, 'none'), /not_found|deleted|missing|No zergling/i, `${id} stays deleted`)
+}
+
+/** Keyed commands and spawns made on the source answer their first answers again, applying nothing. */
+export async function assertKeysReplay (store: ZerglingStore, data: MigrationData): Promise<void> {
+  assert.ok(data.keyedCommands.length > 0 && data.keyedSpawns.length > 0)
+  for (const { id, key, commands, answer } of data.keyedCommands) {
+    const replay = await store.command(id, { commands, history: 'none', idempotencyKey: key })
+    assert.equal(replay.replayed, true, `${key} replays`)
+    assert.deepEqual({ location: replay.result.location, historyLength: replay.result.historyLength, rev: replay.result.rev }, { location: answer.location, historyLength: answer.historyLength, rev: answer.rev })
+  }
+  for (const { key, id } of data.keyedSpawns) {
+    const again = await store.spawn({ idempotencyKey: key })
+    assert.deepEqual([again.replayed, again.result.id], [true, id], `spawn key ${key} replays`)
   }
 }

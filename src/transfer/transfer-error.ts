@@ -1,9 +1,9 @@
-// The one error of `overmind migrate`: a sentence for the operator, never a password or a URL
+// The one error of `overmind migrate`, `backup` and `restore`: a sentence for the operator, never a password or a URL
 // with credentials in it (the endpoints' URLs carry none; scrub() removes a password anyway).
-export class MigrationError extends Error {
+export class TransferError extends Error {
   constructor (message: string, options?: { cause?: unknown }) {
     super(message, options)
-    this.name = 'MigrationError'
+    this.name = 'TransferError'
   }
 }
 
