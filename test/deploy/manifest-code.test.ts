@@ -218,6 +218,29 @@ describe('manifests and code', { skip: missing }, () => {
     }
   })
 
+  test('when the production backup CronJob runs then it is overmind backup into its volume, on the service\'s database as the service\'s user, reachable past the NetworkPolicy', () => {
+    const objects = renderOverlay('production')
+    const pod = podTemplate(objects, 'CronJob', 'overmind-backup')
+    const [job] = containers(pod).map((ref) => parse(objects, ref))
+    const service = overmindPod('production').find(({ ref }) => !ref.init)!
+    assert.ok(job !== undefined)
+    const args = job.ref.container.args ?? []
+    assert.equal(args[0], 'backup')
+    assert.ok(subcommands().includes('backup'))
+    const directory = args[args.indexOf('--to-dir') + 1]
+    const mount = job.ref.container.volumeMounts?.find((candidate) => candidate.mountPath === directory)
+    const volume = pod.spec.volumes?.find((candidate) => candidate.name === mount?.name)
+    assert.ok(volume?.persistentVolumeClaim !== undefined, '--to-dir is a mounted PersistentVolumeClaim')
+    assert.ok(getObject(objects, 'PersistentVolumeClaim', volume.persistentVolumeClaim.claimName) !== undefined)
+    assert.ok(Number(args[args.indexOf('--keep') + 1]) >= 1)
+    assert.ok(job.config.store.kind === 'couchdb' && service.config.store.kind === 'couchdb')
+    assert.deepEqual({ url: job.config.store.couch.url, database: job.config.store.couch.database, username: job.config.store.couch.username, password: job.config.store.couch.password },
+      { url: service.config.store.couch.url, database: service.config.store.couch.database, username: service.config.store.couch.username, password: service.config.store.couch.password })
+    assert.equal(pod.labels.app, 'overmind', 'the couchdb NetworkPolicy admits app: overmind pods')
+    assert.notEqual(pod.labels.tier, service.ref.pod.labels.tier, 'not selected by the overmind Service')
+    assert.ok(job.ref.container.volumeMounts?.some((candidate) => candidate.mountPath === '/tmp'), 'couchbackup writes a temporary directory')
+  })
+
   test('when docs/kubernetes.md creates the Secret then it sets every key the overlays read', () => {
     const docs = readFileSync(join(REPO_ROOT, 'docs/kubernetes.md'), 'utf8')
     const keys = new Set<string>()

@@ -4,6 +4,8 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim'
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob'
 import { Service } from 'kubernetes-models/v1/Service'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
@@ -25,7 +27,9 @@ const MODELS: Record<string, ModelClass> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
-  'networking.k8s.io/v1/Ingress': Ingress
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'batch/v1/CronJob': CronJob,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim
 }
 
 function validate (object: K8sObject): void {
