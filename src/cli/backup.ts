@@ -4,12 +4,12 @@
 import { createWriteStream, existsSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { backupName, pruneBackups } from '../backup/backup-rotation.js'
 import { writeCouchBackup, writeEmbeddedBackup } from '../backup/write-backup.js'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 import { openEmbeddedStore } from '../transfer/endpoints.js'
 import { TransferError } from '../transfer/transfer-error.js'
+import { readFlags } from './command-flags.js'
 
 const HELP = `usage: overmind backup --to FILE [--resume] [--json]
        overmind backup --to-dir DIR [--keep N] [--json]
@@ -34,17 +34,8 @@ exit codes: 0 written, 1 failed (nothing complete was written), 2 bad usage or c
 interface Plan { file: string, writing: string, resume: boolean, prune?: { directory: string, keep: number, name: string } }
 
 export async function cli (args: string[]): Promise<number> {
-  let values
-  try {
-    values = parseArgs({ args, options: { to: { type: 'string' }, 'to-dir': { type: 'string' }, keep: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values
-  } catch (error) {
-    process.stderr.write(`overmind backup: ${(error as Error).message}\n\n${HELP}\n`)
-    return 2
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP + '\n')
-    return 0
-  }
+  const values = readFlags('backup', HELP, args, { to: { type: 'string' }, 'to-dir': { type: 'string' }, keep: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' } })
+  if (typeof values === 'number') return values
   let config: Config
   let plan: Plan
   try {

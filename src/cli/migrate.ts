@@ -1,12 +1,12 @@
 // `overmind migrate --to URL [--from URL] [--merge] [--json]`: the way from `npm start` (the
 // embedded store) to CouchDB and Kubernetes, or from one CouchDB database to another. Thin
 // wrapper: flags, configuration, a progress bar on a terminal, the report, the exit code.
-import { parseArgs } from 'node:util'
 import { SingleBar } from 'cli-progress'
 import { ConfigError, couchDatabaseAt, loadConfig } from '../config.js'
 import { closeEndpoint, openCouchDatabase, openEmbeddedStore, type Endpoint } from '../transfer/endpoints.js'
 import { TransferError } from '../transfer/transfer-error.js'
 import { runMigration, type MigrationReport } from '../migrate/run-migration.js'
+import { readFlags } from './command-flags.js'
 
 const HELP = `usage: overmind migrate --to URL [--from URL] [--merge] [--json]
 
@@ -32,17 +32,8 @@ exit codes: 0 copied and verified, 1 refused, failed or found a difference (the 
 which), 2 bad usage or configuration`
 
 export async function cli (args: string[]): Promise<number> {
-  let values
-  try {
-    values = parseArgs({ args, options: { to: { type: 'string' }, from: { type: 'string' }, merge: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values
-  } catch (error) {
-    process.stderr.write(`overmind migrate: ${(error as Error).message}\n\n${HELP}\n`)
-    return 2
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP + '\n')
-    return 0
-  }
+  const values = readFlags('migrate', HELP, args, { to: { type: 'string' }, from: { type: 'string' }, merge: { type: 'boolean' }, json: { type: 'boolean' } })
+  if (typeof values === 'number') return values
   let open: () => Promise<{ source: Endpoint, target: Endpoint }>
   try {
     open = endpoints(values.to, values.from)

@@ -2,11 +2,11 @@
 // format) into the store the service's configuration names. Thin wrapper: flags,
 // configuration, the refusal of an occupied target, the report, the exit code.
 import { createReadStream, existsSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { restoreBackup, zerglingsIn } from '../backup/restore-backup.js'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 import { closeEndpoint, openCouchDatabase, openEmbeddedStore, type Endpoint } from '../transfer/endpoints.js'
 import { TransferError } from '../transfer/transfer-error.js'
+import { readFlags } from './command-flags.js'
 
 const HELP = `usage: overmind restore --from FILE [--merge] [--json]
 
@@ -26,17 +26,8 @@ options:
 exit codes: 0 restored, 1 refused or failed, 2 bad usage or configuration`
 
 export async function cli (args: string[]): Promise<number> {
-  let values
-  try {
-    values = parseArgs({ args, options: { from: { type: 'string' }, merge: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values
-  } catch (error) {
-    process.stderr.write(`overmind restore: ${(error as Error).message}\n\n${HELP}\n`)
-    return 2
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP + '\n')
-    return 0
-  }
+  const values = readFlags('restore', HELP, args, { from: { type: 'string' }, merge: { type: 'boolean' }, json: { type: 'boolean' } })
+  if (typeof values === 'number') return values
   let config: Config
   try {
     if (values.from === undefined) throw new ConfigError('--from FILE is required: the backup to restore.')

@@ -4,6 +4,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startAnswerProxy } from '../support/answer-proxy.js'
+import { freePort } from '../support/free-port.js'
 import { runBinary } from '../support/overmind-binary.js'
 import { serveEmbedded, serveOnCouch, type ServedInstance, type StoreKind } from '../support/served-instance.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
@@ -148,7 +149,7 @@ describe('overmind zerglings, usage and reachability', () => {
   })
 
   it('when nothing listens at --url, then it exits 3 saying the service cannot be reached', async () => {
-    const result = await runBinary(['zerglings', 'list', '--url', await closedPortUrl()])
+    const result = await runBinary(['zerglings', 'list', '--url', `http://127.0.0.1:${await freePort()}`])
     assert.equal(result.code, 3)
     assert.match(result.stderr, /cannot be reached \(connection refused/)
   })
@@ -183,13 +184,4 @@ async function uniquePrefix (url: string, id: string): Promise<string> {
     const prefix = id.slice(0, length)
     if (ids.filter((other) => other.startsWith(prefix)).length === 1) return prefix
   }
-}
-
-async function closedPortUrl (): Promise<string> {
-  const { createServer } = await import('node:net')
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return `http://127.0.0.1:${port}`
 }

@@ -3,7 +3,8 @@
 // sees when a gateway, or the service itself (`outcome_unknown`), loses an answer. It can also
 // hold requests (never forwarding them), to stop a client at a known point, and it records each
 // request's method, path and Idempotency-Key, to show what a client sent again.
-import { createServer, request } from 'node:http'
+import { createServer } from 'node:http'
+import { forwardTo, listenOnLoopback } from './loopback-server.js'
 
 export interface SeenRequest { method: string, path: string, idempotencyKey?: string }
 
@@ -38,7 +39,7 @@ export async function startAnswerProxy (target: string): Promise<AnswerProxy> {
     }
     const swap = pending !== undefined && pending.n > 0 && pending.method === req.method ? pending.replacement : undefined
     if (swap !== undefined) pending!.n--
-    const forward = request(new URL(req.url ?? '/', upstream), { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+    forwardTo(upstream, req, res, (answer) => {
       if (swap === undefined) {
         res.writeHead(answer.statusCode ?? 502, answer.headers)
         answer.pipe(res)
@@ -50,21 +51,14 @@ export async function startAnswerProxy (target: string): Promise<AnswerProxy> {
         res.end(swap.body)
       })
     })
-    forward.on('error', () => res.destroy())
-    req.pipe(forward)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
+  const listening = await listenOnLoopback(server)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     requests,
     replaceNext (n, method, replacement) { pending = { n, method, replacement } },
     holdFrom (n, pathEnd) { hold = { n, pathEnd } },
     holding: async () => { await holdingNow },
-    async close () {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    }
+    close: listening.close
   }
 }
