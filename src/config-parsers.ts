@@ -50,9 +50,9 @@ export function parseOrigins (list: string): string[] {
   })
 }
 
-export function parseDatabaseName (name: string): string {
+export function parseDatabaseName (name: string, what = 'OVERMIND_DATABASE'): string {
   if (!DATABASE_NAME.test(name)) {
-    throw new ConfigError(`OVERMIND_DATABASE must be a CouchDB database name (lowercase letter first, then a-z 0-9 _$()+/-), not ${JSON.stringify(name)}.`)
+    throw new ConfigError(`${what} must be a CouchDB database name (lowercase letter first, then a-z 0-9 _$()+/-), not ${JSON.stringify(name)}.`)
   }
   return name
 }

@@ -43,6 +43,8 @@ export interface Config {
   bootstrap: BootstrapConfig
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number
+  /** What `overmind zerglings` talks to: the service's base URL, without a trailing slash. */
+  client: { url: string }
 }
 
 export class ConfigError extends Error {

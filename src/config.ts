@@ -40,7 +40,8 @@ const VARIABLES = {
   COUCHDB_APP_PASSWORD_FILE: { meaning: 'file holding it; instead of `COUCHDB_APP_PASSWORD`', secret: true, parse: text },
   OVERMIND_COUCHDB_NODES: { meaning: 'bootstrap `cluster`: how many CouchDB nodes to wait for and join', default: '1', parse: wholeNumber(1, 99) },
   OVERMIND_BOOTSTRAP_TIMEOUT_MS: { meaning: 'bootstrap `wait` and `cluster`: how long to wait for CouchDB and for its nodes, in milliseconds', default: '120000', parse: wholeNumber(0, 3_600_000) },
-  OVERMIND_SHUTDOWN_TIMEOUT_MS: { meaning: 'on SIGTERM, how long in-flight requests may take before the process exits', default: '10000', parse: wholeNumber(0, 600_000) }
+  OVERMIND_SHUTDOWN_TIMEOUT_MS: { meaning: 'on SIGTERM, how long in-flight requests may take before the process exits', default: '10000', parse: wholeNumber(0, 600_000) },
+  OVERMIND_URL: { meaning: '`overmind zerglings`: the service to talk to; the flag `--url` overrides it', default: 'http://localhost:8080', parse: (value: string) => parseUrl(value, 'OVERMIND_URL') }
 } satisfies Record<string, Variable<unknown>>
 
 type Name = keyof typeof VARIABLES
@@ -59,6 +60,8 @@ export type Env = Readonly<Record<string, string | undefined>>
 export interface ConfigOverrides {
   /** From the `--http.addr` flag. */
   httpAddr?: string
+  /** From `overmind zerglings --url`. */
+  clientUrl?: string
 }
 
 export function loadConfig (env: Env = process.env, overrides: ConfigOverrides = {}): Config {
@@ -90,7 +93,8 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
       nodes: read('OVERMIND_COUCHDB_NODES')!,
       waitTimeoutMs: read('OVERMIND_BOOTSTRAP_TIMEOUT_MS')!
     },
-    shutdownTimeoutMs: read('OVERMIND_SHUTDOWN_TIMEOUT_MS')!
+    shutdownTimeoutMs: read('OVERMIND_SHUTDOWN_TIMEOUT_MS')!,
+    client: { url: read('OVERMIND_URL', overrides.clientUrl)!.toString().replace(/\/+$/, '') }
   }
 }
 
@@ -121,6 +125,28 @@ function couchConnection ({ couchUrl, host, port, username, password, database, 
     throw new ConfigError('A CouchDB password is set but no COUCHDB_USERNAME: set both, or neither.')
   }
   return { url, username, password, database, requestTimeoutMs, auth }
+}
+
+/**
+ * A CouchDB database named by a URL, `http://host:5984/zerglings` (`overmind migrate --to` and
+ * `--from`): credentials from the URL, else COUCHDB_USERNAME and COUCHDB_PASSWORD(_FILE). The
+ * URL that comes back has no credentials, so it may be printed as it is.
+ */
+export function couchDatabaseAt (text: string, flag: string, env: Env = process.env): CouchConnection {
+  const url = parseUrl(text, flag)
+  const segments = url.pathname.replace(/\/+$/, '').split('/')
+  const database = decodeURIComponent(segments.pop() ?? '')
+  if (database === '') throw new ConfigError(`${flag} must name the database too, as in http://couchdb:5984/zerglings.`)
+  parseDatabaseName(database, `${flag}'s database`)
+  const username = url.username !== '' ? decodeURIComponent(url.username) : value(env, 'COUCHDB_USERNAME')
+  const password = url.password !== '' ? decodeURIComponent(url.password) : secret(env, 'COUCHDB_PASSWORD')
+  if (password !== undefined && username === undefined) throw new ConfigError(`A password is set for ${flag} but no user name: set COUCHDB_USERNAME, or put user:password@ in the URL.`)
+  url.username = ''
+  url.password = ''
+  url.pathname = segments.join('/')
+  url.search = ''
+  const requestTimeoutMs = VARIABLES.OVERMIND_COUCHDB_TIMEOUT_MS.parse(value(env, 'OVERMIND_COUCHDB_TIMEOUT_MS') ?? VARIABLES.OVERMIND_COUCHDB_TIMEOUT_MS.default, 'OVERMIND_COUCHDB_TIMEOUT_MS')
+  return { url: url.toString().replace(/\/+$/, ''), username, password, database, requestTimeoutMs }
 }
 
 /** A secret from `NAME` or from the file named by `NAME_FILE` (a mounted Kubernetes Secret). */

@@ -7,7 +7,11 @@ type Subcommand = (args: string[]) => Promise<number>
 
 const SUBCOMMANDS: Record<string, { summary: string, load: () => Promise<{ cli: Subcommand }> }> = {
   serve: { summary: 'run the HTTP service', load: async () => await import('./serve.js') },
-  bootstrap: { summary: 'prepare CouchDB (admin, database, user, design docs), idempotently', load: async () => await import('./bootstrap.js') }
+  bootstrap: { summary: 'prepare CouchDB (admin, database, user, design docs), idempotently', load: async () => await import('./bootstrap.js') },
+  migrate: { summary: 'copy every zergling into a CouchDB database, by replication; resumable, verified', load: async () => await import('./migrate.js') },
+  backup: { summary: 'write every zergling to a file in @cloudant/couchbackup\'s format', load: async () => await import('./backup.js') },
+  restore: { summary: 'put a backup file\'s zerglings into the configured store', load: async () => await import('./restore.js') },
+  zerglings: { summary: 'steer zerglings from a terminal: list, spawn, get, move, delete, history, watch', load: async () => await import('./zerglings.js') }
 }
 
 function usage (): string {

@@ -1,8 +1,8 @@
 // `overmind serve`: run the HTTP service until SIGTERM or SIGINT.
-import { parseArgs } from 'node:util'
 import { formatReport, runBootstrap } from '../bootstrap/index.js'
 import { ConfigError, loadConfig, type Config, type StoreConfig } from '../config.js'
 import { startServer } from '../http/server.js'
+import { readFlags } from './command-flags.js'
 import { explainStartupFailure } from './startup-failure.js'
 import { StoreOpenError } from '../store/store-error.js'
 
@@ -21,19 +21,10 @@ exit codes: 0 stopped cleanly, 1 failed (also: the embedded store's directory is
 unusable), 2 bad usage or configuration`
 
 export async function cli (args: string[]): Promise<number> {
-  let values: { 'http.addr'?: string, help?: boolean, bootstrap?: boolean }
-  try {
-    // The original (Go) spelled the flag with one dash: -http.addr=:8080
-    const normalised = args.map((arg) => arg.replace(/^-http\.addr/, '--http.addr'))
-    values = parseArgs({ args: normalised, options: { 'http.addr': { type: 'string' }, help: { type: 'boolean', short: 'h' }, bootstrap: { type: 'boolean' } } }).values
-  } catch (error) {
-    process.stderr.write(`overmind serve: ${(error as Error).message}\n\n${HELP}\n`)
-    return 2
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP + '\n')
-    return 0
-  }
+  // The original (Go) spelled the flag with one dash: -http.addr=:8080
+  const normalised = args.map((arg) => arg.replace(/^-http\.addr/, '--http.addr'))
+  const values = readFlags('serve', HELP, normalised, { 'http.addr': { type: 'string' }, bootstrap: { type: 'boolean' } })
+  if (typeof values === 'number') return values
   let config
   try {
     config = loadConfig(undefined, { httpAddr: values['http.addr'] })

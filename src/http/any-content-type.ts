@@ -25,3 +25,24 @@ export function parseJsonBody (body: unknown): unknown {
     throw new ApiError(400, 'bad_request', 'The body is not valid JSON: send a JSON string such as "M" (with the quotes), e.g. curl -d \'"M"\'.')
   }
 }
+
+/** One word of letters, as `curl -d LM` sends it: the domain's parser judges the letters. */
+const BARE_WORD = /^[A-Za-z]+$/
+
+/**
+ * A command body: a JSON string (`"LM"`), or — unless the client said it sends JSON — the bare
+ * letters (`curl -d LM`, form-urlencoded as curl sends it, or text/plain), as the seed's users
+ * type it. Anything else that is not JSON stays a 400 `bad_request`.
+ */
+export function parseCommandText (body: unknown, contentType: string | undefined): unknown {
+  const declaredJson = /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType ?? '')
+  if (!declaredJson && typeof body === 'string' && BARE_WORD.test(body.trim())) {
+    return body.trim()
+  }
+  try {
+    return parseJsonBody(body)
+  } catch (error) {
+    if (declaredJson || !(error instanceof ApiError) || typeof body !== 'string' || body.trim() === '') throw error
+    throw new ApiError(400, 'bad_request', 'The body is neither the letters L, R, M (curl -d LM) nor a JSON string (curl -d \'"LM"\').')
+  }
+}

@@ -88,7 +88,7 @@ export const CommandBody = Type.String({
   pattern: '^[LRM]+$',
   minLength: 1,
   maxLength: MAX_COMMANDS_PER_REQUEST,
-  description: 'A JSON string of one or more commands, applied in order as one change: `"L"` turns left, `"R"` right, `"M"` moves one step; `"LMLMM"` does all five. Accepted whatever the Content-Type (`curl -d` sends form-urlencoded).',
+  description: 'A JSON string of one or more commands, applied in order as one change: `"L"` turns left, `"R"` right, `"M"` moves one step; `"LMLMM"` does all five. Accepted whatever the Content-Type (`curl -d` sends form-urlencoded); unless the Content-Type is JSON, the bare letters (`curl -d LMLMM`) are accepted too.',
   examples: ['M', 'LMLMM']
 })
 

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { once } from 'node:events'
 import { promisify } from 'node:util'
 import { inStage, parseDockerfile, replayDockerfile, type Instruction, type Stage } from './dockerfile.js'
-import { kubectlMissing, podTemplate, REPO_ROOT, renderOverlay } from './manifests.js'
+import { allContainers, isOvermindContainer, kubectlMissing, podTemplate, REPO_ROOT, renderOverlay } from './manifests.js'
 import { freePort } from '../support/free-port.js'
 
 const execFileAsync = promisify(execFile)
@@ -66,6 +66,10 @@ describe('the overmind image', () => {
     for (const overlay of ['dev', 'production'] as const) {
       const pod = podTemplate(renderOverlay(overlay), 'Deployment', 'overmind').spec
       for (const container of [...pod.initContainers ?? [], ...pod.containers]) assert.equal(container.image, `overmind:${packageVersion}`, `${overlay} ${container.name}`)
+      // Every workload, the production backup CronJob too (its overlay pins the tag again).
+      for (const ref of allContainers(renderOverlay(overlay)).filter(({ container }) => isOvermindContainer(container))) {
+        assert.equal(ref.container.image, `overmind:${packageVersion}`, `${overlay} ${ref.pod.owner.kind} ${ref.container.name}`)
+      }
     }
   })
 

@@ -199,6 +199,48 @@ describe('manifests and code', { skip: missing }, () => {
     assert.deepEqual(seedlist, nodes)
   })
 
+  test('when the production Ingress routes a request then it reaches the port the service container listens on, by the Service\'s name and port', () => {
+    const objects = renderOverlay('production')
+    const ingress = getObject(objects, 'Ingress', 'overmind').spec as { rules: Array<{ http: { paths: Array<{ path: string, pathType: string, backend: { service: { name: string, port: { name?: string, number?: number } } } }> } }> }
+    const paths = ingress.rules.flatMap((rule) => rule.http.paths)
+    assert.ok(paths.length > 0)
+    const serving = overmindPod('production').find(({ ref }) => !ref.init)!
+    for (const { path, pathType, backend } of paths) {
+      // Every route of the API, the change stream included, starts with / (src/http/routes).
+      assert.deepEqual({ path, pathType }, { path: '/', pathType: 'Prefix' }, 'every path of the API reaches the service')
+      const service = getObject(objects, 'Service', backend.service.name).spec as { selector: Record<string, string>, ports: Array<{ name?: string, port: number, targetPort?: string | number }> }
+      assert.ok(Object.entries(service.selector).every(([key, value]) => serving.ref.pod.labels[key] === value), `Service ${backend.service.name} selects the overmind pods`)
+      const port = service.ports.find((candidate) => candidate.name === backend.service.port.name || candidate.port === backend.service.port.number)
+      assert.ok(port !== undefined, `Service ${backend.service.name} has port ${backend.service.port.name ?? backend.service.port.number}`)
+      const target = port.targetPort ?? port.port
+      const containerPort = serving.ref.container.ports?.find((candidate) => candidate.name === target || candidate.containerPort === target)?.containerPort
+      assert.equal(containerPort, serving.config.http.port, 'the Ingress ends at the port loadConfig makes the service listen on (OVERMIND_HTTP_ADDR)')
+    }
+  })
+
+  test('when the production backup CronJob runs then it is overmind backup into its volume, on the service\'s database as the service\'s user, reachable past the NetworkPolicy', () => {
+    const objects = renderOverlay('production')
+    const pod = podTemplate(objects, 'CronJob', 'overmind-backup')
+    const [job] = containers(pod).map((ref) => parse(objects, ref))
+    const service = overmindPod('production').find(({ ref }) => !ref.init)!
+    assert.ok(job !== undefined)
+    const args = job.ref.container.args ?? []
+    assert.equal(args[0], 'backup')
+    assert.ok(subcommands().includes('backup'))
+    const directory = args[args.indexOf('--to-dir') + 1]
+    const mount = job.ref.container.volumeMounts?.find((candidate) => candidate.mountPath === directory)
+    const volume = pod.spec.volumes?.find((candidate) => candidate.name === mount?.name)
+    assert.ok(volume?.persistentVolumeClaim !== undefined, '--to-dir is a mounted PersistentVolumeClaim')
+    assert.ok(getObject(objects, 'PersistentVolumeClaim', volume.persistentVolumeClaim.claimName) !== undefined)
+    assert.ok(Number(args[args.indexOf('--keep') + 1]) >= 1)
+    assert.ok(job.config.store.kind === 'couchdb' && service.config.store.kind === 'couchdb')
+    assert.deepEqual({ url: job.config.store.couch.url, database: job.config.store.couch.database, username: job.config.store.couch.username, password: job.config.store.couch.password },
+      { url: service.config.store.couch.url, database: service.config.store.couch.database, username: service.config.store.couch.username, password: service.config.store.couch.password })
+    assert.equal(pod.labels.app, 'overmind', 'the couchdb NetworkPolicy admits app: overmind pods')
+    assert.notEqual(pod.labels.tier, service.ref.pod.labels.tier, 'not selected by the overmind Service')
+    assert.ok(job.ref.container.volumeMounts?.some((candidate) => candidate.mountPath === '/tmp'), 'couchbackup writes a temporary directory')
+  })
+
   test('when docs/kubernetes.md creates the Secret then it sets every key the overlays read', () => {
     const docs = readFileSync(join(REPO_ROOT, 'docs/kubernetes.md'), 'utf8')
     const keys = new Set<string>()

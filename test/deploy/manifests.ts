@@ -56,11 +56,16 @@ export function getObject (objects: K8sObject[], kind: string, name: string): K8
   return found
 }
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'])
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'])
+/** Pods that run to completion: no probes, and no traffic to take. */
+export const RUN_TO_COMPLETION = new Set(['Job', 'CronJob'])
+
+type Template = { metadata?: { labels?: Record<string, string> }, spec: IPodSpec }
 
 export function podTemplates (objects: K8sObject[]): PodTemplate[] {
   return objects.filter((object) => WORKLOAD_KINDS.has(object.kind)).map((owner) => {
-    const template = (owner.spec as { template: { metadata?: { labels?: Record<string, string> }, spec: IPodSpec } }).template
+    const spec = owner.spec as { template?: Template, jobTemplate?: { spec: { template: Template } } }
+    const template = spec.template ?? spec.jobTemplate!.spec.template
     return { owner, labels: template.metadata?.labels ?? {}, spec: template.spec }
   })
 }

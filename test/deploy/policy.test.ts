@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { allContainers, getObject, isOvermindContainer, kubectlMissing, OVERLAYS, podTemplate, REPO_ROOT, renderOverlay, selects, type K8sObject } from './manifests.js'
+import { allContainers, findObject, getObject, isOvermindContainer, kubectlMissing, OVERLAYS, podTemplate, REPO_ROOT, renderOverlay, selects, type K8sObject } from './manifests.js'
 import { RULES } from './policy.js'
 
 interface IngressRule { from?: Array<{ podSelector?: { matchLabels?: Record<string, string> }, namespaceSelector?: unknown }>, ports?: Array<{ port?: number | string }> }
@@ -97,6 +97,31 @@ describe('deploy policy', { skip: missing }, () => {
       const problems = RULES.noCommittedIdentity!(mutated(objects, change))
       assert.ok(problems.some((problem) => expected.test(problem)), `reports ${String(expected)}; it said ${JSON.stringify(problems)}`)
     }
+  })
+
+  test('when a copy of the production rendering breaks its Ingress then the ingressRoutes rule reports it', () => {
+    const objects = renderOverlay('production')
+    type Spec = { tls: Array<{ hosts: string[] }>, rules: Array<{ host: string, http: { paths: Array<{ backend: { service: { name: string, port: { name?: string } } } }> } }> }
+    const ingress = (copy: K8sObject[]): { spec: Spec, metadata: { annotations: Record<string, string> } } => getObject(copy, 'Ingress', 'overmind') as never
+    const cases: Array<[(copy: K8sObject[]) => void, RegExp]> = [
+      [(copy) => { ingress(copy).spec.rules[0]!.http.paths[0]!.backend.service.name = 'overmind-web' }, /routes to Service overmind-web, which is not rendered/],
+      [(copy) => { ingress(copy).spec.rules[0]!.http.paths[0]!.backend.service.port = { name: 'https' } }, /routes to port https of Service overmind/],
+      [(copy) => { ingress(copy).spec.tls[0]!.hosts = ['other.example.com'] }, /serves overmind.example.com without a tls entry/],
+      [(copy) => { copy.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'overmind-tls' } }) }, /TLS Secret overmind-tls is committed/],
+      [(copy) => { delete ingress(copy).metadata.annotations['nginx.ingress.kubernetes.io/proxy-buffering'] }, /buffer answers/],
+      [(copy) => { ingress(copy).metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'] = '60' }, /proxy-read-timeout under 3600 s/]
+    ]
+    assert.deepEqual(RULES.ingressRoutes!(objects), [])
+    for (const [change, expected] of cases) {
+      const problems = RULES.ingressRoutes!(mutated(objects, change))
+      assert.ok(problems.some((problem) => expected.test(problem)), `reports ${String(expected)}; it said ${JSON.stringify(problems)}`)
+    }
+  })
+
+  test('when the overlays are rendered then production has the Ingress and dev, reached through the NodePort as in the seed, has none', () => {
+    assert.equal(renderOverlay('dev').some((object) => object.kind === 'Ingress'), false)
+    assert.equal(getObject(renderOverlay('production'), 'Service', 'overmind').kind, 'Service')
+    assert.ok(findObject(renderOverlay('production'), 'Ingress', 'overmind') !== undefined)
   })
 
   test('when the dev overlay is applied then there is no HPA, so kubectl scale stays where it is put, and three overmind pods start', () => {

@@ -3,8 +3,9 @@
 import type { IContainer } from 'kubernetes-models/v1/Container'
 import type { IProbe } from 'kubernetes-models/v1/Probe'
 import { CONFIG_VARIABLES } from '../../src/config.js'
+import { ingressRoutes } from './ingress-policy.js'
 import {
-  allContainers, containerEnvironment, describe, isOvermindContainer, parseImage, podTemplates, selects,
+  allContainers, containerEnvironment, describe, isOvermindContainer, parseImage, podTemplates, RUN_TO_COMPLETION, selects,
   type ContainerRef, type K8sObject
 } from './manifests.js'
 
@@ -20,7 +21,7 @@ export const pinnedImages: Rule = (objects) => allContainers(objects).flatMap((r
 })
 
 /** Every long-running container has readiness and liveness probes on a port it declares. */
-export const probes: Rule = (objects) => allContainers(objects).filter((ref) => !ref.init).flatMap((ref) => {
+export const probes: Rule = (objects) => allContainers(objects).filter((ref) => !ref.init && !RUN_TO_COMPLETION.has(ref.pod.owner.kind)).flatMap((ref) => {
   const problems: string[] = []
   const { readinessProbe, livenessProbe, startupProbe } = ref.container
   if (readinessProbe === undefined) problems.push(`${describe(ref)} has no readiness probe`)
@@ -133,7 +134,7 @@ export const noCommittedIdentity: Rule = (objects) => {
   return problems
 }
 
-export const RULES: Record<string, Rule> = { pinnedImages, probes, resources, overmindSecurityContext, gracePeriod, references, rollingUpdate, noCommittedIdentity }
+export const RULES: Record<string, Rule> = { pinnedImages, probes, resources, overmindSecurityContext, gracePeriod, references, rollingUpdate, noCommittedIdentity, ingressRoutes }
 
 export function policyProblems (objects: K8sObject[]): string[] {
   return Object.values(RULES).flatMap((rule) => rule(objects))

@@ -4,11 +4,14 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim'
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob'
 import { Service } from 'kubernetes-models/v1/Service'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget'
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler'
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress'
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
 import { kubectlMissing, OVERLAYS, renderOverlay, type K8sObject } from './manifests.js'
 
@@ -23,7 +26,10 @@ const MODELS: Record<string, ModelClass> = {
   'apps/v1/StatefulSet': StatefulSet,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
-  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'batch/v1/CronJob': CronJob,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim
 }
 
 function validate (object: K8sObject): void {
@@ -63,5 +69,9 @@ describe('kustomize overlays', { skip: missing }, () => {
     spec.replicas = 3
     assert.throws(() => { validate(deployment) }, /selector/)
     assert.throws(() => { validate({ ...deployment, apiVersion: 'extensions/v1beta1' }) }, /no schema is known/)
+    const ingress = structuredClone(renderOverlay('production').find((object) => object.kind === 'Ingress')!)
+    assert.throws(() => { validate({ ...ingress, apiVersion: 'networking.k8s.io/v1beta1' }) }, /no schema is known/, 'the Ingress API removed in Kubernetes 1.22')
+    ;(ingress.spec as { rules: Array<{ http: { paths: Array<{ pathType?: string }> } }> }).rules[0]!.http.paths[0]!.pathType = undefined
+    assert.throws(() => { validate(ingress) }, /pathType/)
   })
 })

@@ -37,7 +37,10 @@ describe('bad input', () => {
     ['an array of commands', '["M"]', 400, 'invalid_command'],
     ['an object', '{"command":"M"}', 400, 'invalid_command'],
     ['a number', '7', 400, 'invalid_command'],
-    ['a bare letter that is not JSON', 'M', 400, 'bad_request'],
+    ['bare letters that are not all commands', 'MXM', 400, 'invalid_command'],
+    ['bare lowercase letters', 'lm', 400, 'invalid_command'],
+    ['bare letters with a space', 'L M', 400, 'bad_request'],
+    ['a form field', 'command=M', 400, 'bad_request'],
     ['broken JSON', '{"', 400, 'bad_request'],
     ['no body at all', '', 400, 'bad_request'],
     ['deeply nested JSON', '['.repeat(20000) + ']'.repeat(20000), 400, 'invalid_command'],
@@ -57,6 +60,14 @@ describe('bad input', () => {
       assert.deepEqual(await stored(), before)
     })
   }
+
+  it('when bare letters are sent as application/json, then they are broken JSON: 400 bad_request and the zergling is unchanged', async () => {
+    const before = await stored()
+    const response = await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, headers: { 'content-type': 'application/json' }, payload: 'M' })
+    assert.equal(response.statusCode, 400)
+    assert.equal(response.json().error, 'bad_request')
+    assert.deepEqual(await stored(), before)
+  })
 
   // REAL stands for the id of a zergling that exists.
   const badIds = ['_all_docs', '_design/x', '_design%2Fx', '%2F', '..', '%2E%2E', 'a'.repeat(10_000), 'ÿ-unicode-☃', 'REAL-in-capitals', 'REAL-with-a-suffix']

@@ -60,6 +60,20 @@ describe('the zergling API', () => {
     assert.match(zergling._rev, /^2-/)
   })
 
+  for (const [what, headers, payload] of [
+    ['as curl -d LMLMM sends them (form-urlencoded, no quotes)', FORM, 'LMLMM'],
+    ['as text/plain with a trailing newline', { 'content-type': 'text/plain' }, 'LMLMM\n'],
+    ['with no content type at all', {}, 'LMLMM']
+  ] as const) {
+    it(`when the commands come ${what}, then they apply as the JSON string "LMLMM" would`, async () => {
+      const id = await spawn()
+      const response = await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, headers, payload })
+      assert.equal(response.statusCode, 200, response.body)
+      const { zergling } = response.json()
+      assert.deepEqual({ location: zergling.location, facing: zergling.facing, history: zergling.commandHistory.join('') }, { location: { x: -1, y: -2 }, facing: 'S', history: 'LMLMM' })
+    })
+  }
+
   it('when a zergling is deleted, then the answer is its last state and it is gone afterwards', async () => {
     const id = await spawn()
     await ctx.app.inject({ method: 'POST', url: `/zerglings/${id}`, payload: '"R"' })

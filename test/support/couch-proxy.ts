@@ -3,7 +3,8 @@
 // answer, as CouchDB does when it refreshes a session (couch_httpd_auth.erl `cookie_auth_header`),
 // or answer a stored write 202 instead of 201, as a cluster does when fewer than a quorum of the
 // document's copies took it (fabric_doc_update.erl; the write itself is stored).
-import { createServer, request, type IncomingHttpHeaders } from 'node:http'
+import { createServer } from 'node:http'
+import { forwardTo, listenOnLoopback } from './loopback-server.js'
 
 export interface ProxiedRequest {
   method: string
@@ -33,9 +34,8 @@ export async function startCouchProxy (target: string): Promise<CouchProxy> {
   let accepting = 0
   const requests: ProxiedRequest[] = []
   const server = createServer((req, res) => {
-    const headers: IncomingHttpHeaders = { ...req.headers, host: upstream.host }
     const cookie = /(?:^|;\s*)AuthSession=([^;]*)/.exec(req.headers.cookie ?? '')?.[1]
-    const forward = request(new URL(req.url ?? '/', upstream), { method: req.method, headers }, (answer) => {
+    forwardTo(upstream, req, res, (answer) => {
       let status = answer.statusCode ?? 502
       if (accepting > 0 && status === 201 && req.method === 'PUT') {
         accepting--
@@ -50,21 +50,14 @@ export async function startCouchProxy (target: string): Promise<CouchProxy> {
       res.writeHead(status, out)
       answer.pipe(res)
     })
-    forward.on('error', () => res.destroy())
-    req.pipe(forward)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
+  const listening = await listenOnLoopback(server)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     requests,
     refreshCookieWith (setCookie) { refresh = setCookie },
     acceptWithoutQuorum (n) { accepting = n },
-    async close () {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    }
+    close: listening.close
   }
 }
 

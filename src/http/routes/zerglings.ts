@@ -9,7 +9,7 @@ import { isZerglingId } from '../../domain/zergling-id.js'
 import { decodeHistoryCursor, encodeHistoryCursor } from '../../store/cursors.js'
 import type { HistoryView, Outcome, StoredZergling } from '../../store/zergling-store.js'
 import { zerglingNotFound } from '../api-error.js'
-import { parseJsonBody } from '../any-content-type.js'
+import { parseCommandText } from '../any-content-type.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
 import {
   CommandBody, DEFAULT_HISTORY_COMMANDS, ERROR_RESPONSES, HistoryPage, HistoryPageQuery, HistoryQuery, IdempotencyHeaders, IdParams, ListQuery,
@@ -58,11 +58,11 @@ declare module 'fastify' {
 
 /**
  * Runs before schema validation: the body arrives as text whatever its content type, and the
- * domain's parser gives a person a better sentence than the schema validator would. The JSON
+ * domain's parser gives a person a better sentence than the schema validator would. The command
  * string stays the body (what the schema and /openapi.json describe); its commands go beside it.
  */
 async function parseCommandBody (request: FastifyRequest): Promise<void> {
-  const body = parseJsonBody(request.body)
+  const body = parseCommandText(request.body, request.headers['content-type'])
   request.commands = parseCommands(body)
   request.body = body
 }

@@ -1,6 +1,7 @@
 // Request context, replies and the parsing rules CouchDB applies to bodies and query strings.
 import type { IncomingMessage } from 'node:http'
-import { couchErrors } from './errors.js'
+import { gunzipSync } from 'node:zlib'
+import { CouchError, couchErrors } from './errors.js'
 import type { NodeState } from './node-state.js'
 import type { DoubleState } from './state.js'
 
@@ -54,10 +55,25 @@ export function allowMethods (ctx: Ctx, allowed: string): void {
   if (!list.includes(ctx.method)) throw couchErrors.methodNotAllowed(allowed)
 }
 
-/** Parses the body as JSON the way CouchDB does ("invalid UTF-8 JSON" for empty or broken bodies). */
+/**
+ * Parses the body as JSON the way CouchDB does ("invalid UTF-8 JSON" for empty or broken bodies),
+ * gunzipped first when it says `Content-Encoding: gzip`, as the IBM Cloudant SDK (couchbackup)
+ * sends it (chttpd.erl `maybe_decompress`: gzip or identity, anything else 415).
+ */
 export function parseJsonBody (ctx: Ctx): unknown {
+  const encoding = ctx.req.headers['content-encoding'] ?? 'identity'
+  let body = ctx.body
+  if (encoding === 'gzip') {
+    try {
+      body = gunzipSync(body as unknown as Uint8Array)
+    } catch {
+      throw couchErrors.badRequest('Request body is not properly gzipped.')
+    }
+  } else if (encoding !== 'identity') {
+    throw new CouchError(415, 'bad_content_type', `${encoding} is not a supported content encoding.`)
+  }
   try {
-    return JSON.parse(ctx.body.toString('utf8'))
+    return JSON.parse(body.toString('utf8'))
   } catch {
     throw couchErrors.invalidJson()
   }

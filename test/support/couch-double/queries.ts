@@ -1,4 +1,4 @@
-// _all_docs, _design_docs, _bulk_docs and _bulk_get over PouchDB.
+// _all_docs, _design_docs, _bulk_docs and _bulk_get over PouchDB (_revs_diff: revs-diff.ts).
 // https://docs.couchdb.org/en/stable/api/database/bulk-api.html
 import type { Database } from './database-registry.js'
 import { requireMember, seqString } from './databases.js'
@@ -152,6 +152,9 @@ export async function bulkGetRoute (ctx: Ctx, db: Database): Promise<Reply> {
   requireJsonContentType(ctx)
   const body = parseJsonObjectBody(ctx)
   if (!Array.isArray(body.docs)) throw new CouchError(400, 'bad_request', 'Missing JSON list of \'docs\'.')
+  // `revs=true` (replication always asks it) adds each document's `_revisions`, which the
+  // target needs to place the revision in its tree (chttpd_db.erl, bulk_get).
+  const revs = boolParam(ctx.query, 'revs') === true
   const results = []
   for (const request of body.docs as Array<{ id?: string, rev?: string }>) {
     const id = String(request.id)
@@ -162,7 +165,7 @@ export async function bulkGetRoute (ctx: Ctx, db: Database): Promise<Reply> {
     }
     try {
       if (rev === undefined) throw couchErrors.docMissing()
-      const doc = await db.pouch.get(id, { rev }) as unknown as Doc
+      const doc = await db.pouch.get(id, { rev, revs }) as unknown as Doc
       results.push({ id, docs: [{ ok: orderDoc(doc) }] })
     } catch (err) {
       const error = fromPouchError(err)

@@ -9,6 +9,7 @@ import { couchErrors } from './errors.js'
 import { allowMethods, isAdmin, json, type Ctx, type Reply } from './http-kit.js'
 import { findRoute, indexRoute } from './mango.js'
 import { allDocsRoute, bulkDocsRoute, bulkGetRoute } from './queries.js'
+import { revsDiffRoute } from './revs-diff.js'
 import { allDbs, membership, session, up, uuids, welcome } from './server-routes.js'
 import { isV1 } from './state.js'
 import { designInfoRoute, viewRoute } from './views.js'
@@ -57,6 +58,7 @@ async function databaseSubRoute (ctx: Ctx): Promise<Reply> {
     case '_design_docs': return await allDocsRoute(ctx, db, true)
     case '_bulk_docs': return await bulkDocsRoute(ctx, db)
     case '_bulk_get': return await bulkGetRoute(ctx, db)
+    case '_revs_diff': return await revsDiffRoute(ctx, db)
     case '_changes': return await changesRoute(ctx, db)
     case '_security': return securityRoute(ctx, db)
     case '_find': return await findRoute(ctx, db)

@@ -1,0 +1,102 @@
+// `overmind zerglings watch`: the change stream when the service has one (here a small fake SSE
+// server, as the stream lands on another branch), resumed with Last-Event-ID after a disconnect;
+// polling, said on stderr, when the service answers `GET /zerglings/_changes` with anything else.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { startBinary, waitForOutput } from '../support/overmind-binary.js'
+import { serveEmbedded, type ServedInstance } from '../support/served-instance.js'
+
+const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '')
+const zergling = (id: string, x: number, historyLength: number): object => ({ id, location: { x, y: 0 }, facing: 'E', historyLength, _rev: `${historyLength + 1}-abc` })
+const ID = 'c4a24574-4ca8-4fbd-93e1-2a648147a71f'
+
+/** Answers the first connection with two events and hangs up; the next with the third. */
+async function startFakeStream (): Promise<{ url: string, connections: IncomingHttpHeaders[], urls: string[], server: Server }> {
+  const connections: IncomingHttpHeaders[] = []
+  const urls: string[] = []
+  const server = createServer((req, res) => {
+    connections.push(req.headers)
+    urls.push(req.url ?? '')
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+    if (connections.length === 1) {
+      res.write('retry: 100\n\n: heartbeat\n\n')
+      res.write(`id: 7\nevent: spawned\ndata: ${JSON.stringify(zergling(ID, 0, 0))}\n\n`)
+      res.end(`id: 8\nevent: moved\ndata: ${JSON.stringify(zergling(ID, 1, 2))}\n\n`)
+    } else {
+      res.write(`id: 9\nevent: moved\ndata: ${JSON.stringify(zergling(ID, 2, 3))}\n\n`)
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections, urls, server }
+}
+
+describe('overmind zerglings watch, on a service with a change stream', () => {
+  it('when the stream drops after two events, then it reconnects with Last-Event-ID and prints each event once, in order', async () => {
+    const fake = await startFakeStream()
+    try {
+      const watch = startBinary(['zerglings', 'watch', '--json', '--limit', '3', '--url', fake.url])
+      assert.equal(await watch.exited, 0, watch.stderr())
+      assert.deepEqual(lines(watch.stdout()).map((line) => JSON.parse(line)), [zergling(ID, 0, 0), zergling(ID, 1, 2), zergling(ID, 2, 3)])
+      assert.equal(fake.connections.length, 2)
+      assert.equal(fake.connections[0]!.accept, 'text/event-stream')
+      assert.equal(fake.urls[0], '/zerglings/_changes?since=now', 'the first connection starts live')
+      assert.equal(fake.connections[0]!['last-event-id'], undefined)
+      assert.equal(fake.connections[1]!['last-event-id'], '8', 'the reconnect resumes after the last event shown')
+      assert.match(watch.stderr(), /the change stream closed; reconnecting in 0.1 s from event 8/)
+      assert.doesNotMatch(watch.stderr(), /polling/)
+    } finally {
+      fake.server.closeAllConnections()
+      await new Promise<void>((resolve) => fake.server.close(() => resolve()))
+    }
+  })
+
+  it('when shown to a person, then each event is a row with its type, id, position, facing and history length', async () => {
+    const fake = await startFakeStream()
+    try {
+      const watch = startBinary(['zerglings', 'watch', '--limit', '2', '--url', fake.url])
+      assert.equal(await watch.exited, 0, watch.stderr())
+      const [header, first, second] = lines(watch.stdout())
+      assert.match(header!, /^EVENT +ID +X +Y +FACING +HISTORY$/)
+      assert.match(first!, new RegExp(`^spawned +${ID} +0 +0 +E +0$`))
+      assert.match(second!, new RegExp(`^moved +${ID} +1 +0 +E +2$`))
+    } finally {
+      fake.server.closeAllConnections()
+      await new Promise<void>((resolve) => fake.server.close(() => resolve()))
+    }
+  })
+})
+
+describe('overmind zerglings watch, on a service without a change stream', () => {
+  let served: ServedInstance
+  before(async () => { served = await serveEmbedded() })
+  after(async () => { await served.close() })
+
+  it('when zerglings are spawned, moved and deleted, then it says it polls and prints each change with its history length', async () => {
+    const watch = startBinary(['zerglings', 'watch', '--json', '--interval', '1', '--limit', '3', '--url', served.url])
+    try {
+      await waitForOutput(watch, (_out, err) => err.includes('polling every 1 s'))
+      const { zergling: spawned } = await (await fetch(`${served.url}/zerglings/`, { method: 'POST' })).json()
+      await waitForOutput(watch, (out) => lines(out).length === 1)
+      await fetch(`${served.url}/zerglings/${spawned.id as string}`, { method: 'POST', body: '"MM"' })
+      await waitForOutput(watch, (out) => lines(out).length === 2)
+      await fetch(`${served.url}/zerglings/${spawned.id as string}`, { method: 'DELETE' })
+      assert.equal(await watch.exited, 0, watch.stderr())
+      const [first, second, third] = lines(watch.stdout()).map((line) => JSON.parse(line))
+      assert.deepEqual({ ...first, _rev: undefined }, { id: spawned.id, location: { x: 0, y: 0 }, facing: 'N', historyLength: 0, _rev: undefined })
+      assert.deepEqual({ location: second.location, historyLength: second.historyLength }, { location: { x: 0, y: 2 }, historyLength: 2 })
+      assert.deepEqual(third, { id: spawned.id, location: { x: 0, y: 2 }, facing: 'N', deleted: true })
+      assert.match(watch.stderr(), /no change stream \(GET \/zerglings\/_changes answered 404\)/)
+    } finally {
+      watch.child.kill('SIGKILL')
+    }
+  })
+
+  it('when it is interrupted with Ctrl-C, then it stops and exits 0', async () => {
+    const watch = startBinary(['zerglings', 'watch', '--interval', '1', '--url', served.url])
+    await waitForOutput(watch, (_out, err) => err.includes('polling'))
+    watch.child.kill('SIGINT')
+    assert.equal(await watch.exited, 0, watch.stderr())
+  })
+})
