@@ -67,12 +67,17 @@ describe('when a replica is terminated during a load', () => {
       }
     })
 
-    await sleep(1000)
+    // A load by count, not by time: on a loaded machine a second may carry only a few requests.
+    const attemptsReach = async (count: number, atLeastMs: number): Promise<void> => {
+      const started = Date.now()
+      while ((attempts.length < count || Date.now() - started < atLeastMs) && Date.now() - started < 30_000) await sleep(50)
+    }
+    await attemptsReach(40, 1000)
     const terminating = cluster.replicas[0]!
     const terminatedAt = Date.now()
     const exitCode = await terminating.kill('SIGTERM')
     const exitedAfterMs = Date.now() - terminatedAt
-    await sleep(1000)
+    await attemptsReach(attempts.length + 40, 1000)
     state.running = false
     await Promise.all(clients)
 
