@@ -19,6 +19,7 @@ import { revisionGeneration } from './revisions.js'
 import { DEFAULT_RETRY_POLICY, retryOnConflict, type RetryHooks, type RetryPolicy } from './retry-on-conflict.js'
 import { isStoreError, notFound, StoreError } from './store-error.js'
 import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
+import { readZerglingChanges } from './zergling-changes.js'
 import { readZergling, viewZergling } from './zergling-reads.js'
 import type { CommandRequest, Outcome, StoredZergling, ZerglingStore } from './zergling-store.js'
 
@@ -151,6 +152,7 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
       return last.zergling
     },
 
+    changes: async (read) => await readZerglingChanges(backend, read),
     check: async () => await backend.check(),
     close: async () => await backend.close()
   }
