@@ -51,6 +51,8 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
     closing ??= (async () => {
       draining = true
       app.log.info({ signal }, 'shutting down: readiness fails, in-flight requests finish')
+      // Change streams never finish by themselves: each ends now, and its client reconnects elsewhere.
+      app.changeStreams.closeAll()
       const timer = setTimeout(() => {
         app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown took too long; exiting')
         process.exit(1)
