@@ -25,6 +25,8 @@ export interface AppOptions {
   metrics?: OvermindMetrics
   /** True once shutdown has begun (readiness then fails). */
   isDraining?: () => boolean
+  /** Aborted when shutdown begins: change streams end at once (they never end by themselves). */
+  drain?: AbortSignal
   /** CORS and rate limit; both off by default. */
   policy?: HttpPolicy
   /** The change streams' limits (tests make them small). */
@@ -66,7 +68,7 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   }
   await fastify.register(metricsPlugin, { metrics: options.metrics })
   await fastify.register(storePlugin, { store: options.store })
-  await fastify.register(changeStreams, { stream: options.stream, isDraining })
+  await fastify.register(changeStreams, { stream: options.stream, isDraining, drain: options.drain })
   await fastify.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -31,7 +31,7 @@ declare module 'fastify' {
 
 const CLOSING = { reason: 'This replica is shutting down: reconnect (an EventSource does by itself, with Last-Event-ID) to continue on another one where this stream left off.' }
 
-export default fp(async function changeStreamsPlugin (fastify, options: { stream?: ChangeStreamOptions, isDraining?: () => boolean }) {
+export default fp(async function changeStreamsPlugin (fastify, options: { stream?: ChangeStreamOptions, isDraining?: () => boolean, drain?: AbortSignal }) {
   const { heartbeatMs = 15_000, maxBufferedBytes = 512 * 1024, stallMs = 30_000, graceMs = 5000, retryMs = 2000, ...feedOptions } = options.stream ?? {}
   const sse: SseResponseOptions = { maxBufferedBytes, stallMs, graceMs, retryMs }
   const isDraining = options.isDraining ?? (() => false)
@@ -88,6 +88,7 @@ export default fp(async function changeStreamsPlugin (fastify, options: { stream
     }
   }
   fastify.decorate('changeStreams', changeStreams)
+  options.drain?.addEventListener('abort', () => { changeStreams.closeAll() }, { once: true })
   fastify.addHook('preClose', async () => {
     changeStreams.closeAll()
     await feed.stop()

@@ -92,8 +92,8 @@ export const CommandBody = Type.String({
   examples: ['M', 'LMLMM']
 })
 
-/** The longest position a changes stream takes: CouchDB's grow with a cluster's shards. */
-export const MAX_STREAM_POSITION_LENGTH = 16000
+/** The longest position a changes stream takes: CouchDB's grow with a cluster's shards (Node takes 16 KiB of headers). */
+export const MAX_STREAM_POSITION_LENGTH = 8000
 
 const STREAM_POSITION = 'An event\'s `id` from this stream (any replica\'s), `0` for every zergling\'s latest state first, or `now`.'
 

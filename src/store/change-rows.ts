@@ -33,7 +33,7 @@ export interface ChangeRows {
 }
 
 /** CouchDB's `since` values (and PouchDB's integers): `now`, `0`, `N` or `N-opaque`. */
-const POSITION = /^(now|[0-9]{1,20}(-[A-Za-z0-9_-]{1,16000})?)$/
+const POSITION = /^(now|[0-9]{1,20}(-[A-Za-z0-9_-]{1,8000})?)$/
 
 export function isChangesPosition (since: string): boolean {
   return POSITION.test(since)

@@ -17,7 +17,7 @@ export interface ChangeFeedOptions {
   pageSize?: number
   /** How long one read of the feed waits for a change (CouchDB's longpoll `timeout`). */
   waitMs?: number
-  /** After a batch, the next read waits this long, so that a busy feed writes fewer, larger batches. */
+  /** After a batch that emptied the feed, the next read waits this long, so that a busy feed writes fewer, larger batches. */
   batchIntervalMs?: number
   /** Catch-up reads between two reads of the feed, so that live clients are not held up. */
   catchUpsPerRound?: number
@@ -126,7 +126,8 @@ export function createChangeFeed (store: ZerglingStore, options: ChangeFeedOptio
     if (controller.signal.aborted && page.changes.length === 0) return
     for (const subscription of deliver(subscriptions, page)) remove(subscription)
     position = page.lastSeq
-    if (page.changes.length > 0 && batchIntervalMs > 0) await pause(batchIntervalMs)
+    // More waiting (a full page): read on at once; else let the next batch gather.
+    if (page.complete && page.changes.length > 0 && batchIntervalMs > 0) await pause(batchIntervalMs)
   }
 
   async function loop (): Promise<void> {

@@ -45,7 +45,7 @@ function assertComplete (log: ChangeLog, client: RecordingSink, from: number, la
   }
 }
 
-describe('the change feed', () => {
+describe('the change feed', { timeout: 120_000 }, () => {
   it('when many clients listen from now, then each gets every later change once, from one read of the feed per batch', async () => {
     const log = createChangeLog()
     log.write(1)
