@@ -95,7 +95,7 @@ export const CommandBody = Type.String({
 /** The longest position a changes stream takes: CouchDB's grow with a cluster's shards (Node takes 16 KiB of headers). */
 export const MAX_STREAM_POSITION_LENGTH = 8000
 
-const STREAM_POSITION = 'An event\'s `id` from this stream (any replica\'s), `0` for every zergling\'s latest state first, or `now`.'
+const STREAM_POSITION = 'an event\'s `id` from this stream (any replica\'s), `0` for every zergling\'s latest state first, or `now`.'
 
 export const ChangesQuery = Type.Object({
   since: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_STREAM_POSITION_LENGTH, description: `Where the stream starts: ${STREAM_POSITION} Default \`now\`; a \`Last-Event-ID\` header wins over it.` }))

@@ -127,6 +127,21 @@ for (const kind of ['embedded', 'couchdb'] as const) {
   })
 }
 
+describe('the change stream in the API documentation', () => {
+  it('when /openapi.json is read, then it describes the stream as text/event-stream, with its events and how to resume', async () => {
+    const apps = await startEmbeddedStreamApp()
+    try {
+      const doc = await (await fetch(`${apps.replicas[0]!.url}/openapi.json`)).json() as { paths: Record<string, { get: { description: string, parameters: Array<{ name: string }>, responses: Record<string, { content?: Record<string, unknown> }> } }> }
+      const stream = doc.paths['/zerglings/_changes']!.get
+      assert.ok(stream.responses['200']!.content!['text/event-stream'] !== undefined)
+      assert.deepEqual(stream.parameters.map(({ name }) => name).sort(), ['last-event-id', 'since'])
+      for (const event of ['spawned', 'moved', 'deleted', 'live', 'brain', 'dropped', 'closing']) assert.match(stream.description, new RegExp(`\`${event}\``))
+    } finally {
+      await apps.close()
+    }
+  })
+})
+
 describe('the change stream with replicas on one CouchDB', { timeout: 120_000 }, () => {
   let couch: TestCouch
   before(async () => { couch = await startTestCouch() })
