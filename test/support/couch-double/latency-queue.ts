@@ -15,8 +15,6 @@ export interface Modelled {
 
 export interface LatencyQueue {
   admit (kind: RequestKind): Modelled
-  /** Requests in the queue now. */
-  readonly depth: number
   /** The most requests that were in the queue at once since the last resetDeepest(). */
   readonly deepest: number
   resetDeepest (): void
@@ -33,10 +31,10 @@ interface Job {
 
 /**
  * Node's timers count whole milliseconds and fire up to one late, so a timer is set for the
- * whole milliseconds left and a request leaves once less than this is left: on average it leaves
- * about on time instead of about a millisecond late.
+ * whole milliseconds left and a request leaves once at most this is left: on average it leaves
+ * about on time (up to a millisecond early or late) instead of about a millisecond late.
  */
-const SLACK_MS = 0.5
+const SLACK_MS = 1
 
 export function createLatencyQueue (model: LatencyModel): LatencyQueue {
   for (const curve of [...Object.values(model.curves), model.allDocsPerRow]) {
@@ -96,7 +94,6 @@ export function createLatencyQueue (model: LatencyModel): LatencyQueue {
         done
       }
     },
-    get depth () { return jobs.size },
     get deepest () { return deepest },
     resetDeepest () { deepest = jobs.size }
   }
