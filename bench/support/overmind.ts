@@ -16,7 +16,8 @@ export type StoreEnv =
   | { store: 'embedded', dataDir: string, database?: string }
   | { store: 'couchdb', database: string }
 
-export async function startOvermind (ctx: BenchContext, name: string, storeEnv: StoreEnv): Promise<RunningOvermind> {
+/** `nodeArgs`: flags for node itself that NODE_OPTIONS may not carry (`--cpu-prof`, bench/profile.ts). */
+export async function startOvermind (ctx: BenchContext, name: string, storeEnv: StoreEnv, nodeArgs: string[] = []): Promise<RunningOvermind> {
   const port = await freePort()
   const env: Record<string, string> = {
     // The runtime settings the image gives the service (Dockerfile ENV), so it is measured as shipped.
@@ -33,7 +34,7 @@ export async function startOvermind (ctx: BenchContext, name: string, storeEnv: 
     env.COUCHDB_PASSWORD = ctx.couch.password
   }
   const since = performance.now()
-  const child = spawnNode({ name, args: [ctx.serviceMain, 'serve'], env, logFile: join(ctx.tmpDir, `${name}.log`) })
+  const child = spawnNode({ name, args: [...nodeArgs, ctx.serviceMain, 'serve'], env, logFile: join(ctx.tmpDir, `${name}.log`) })
   const baseUrl = `http://127.0.0.1:${port}`
   const readyMs = await waitFor200(`${baseUrl}/readyz`, child, since)
   return { child, baseUrl, readyMs }
