@@ -23,10 +23,11 @@ import type { LoadResult } from './support/result.js'
 import type { MemoryRecord } from './support/rss.js'
 import { learnDocuments } from './support/seed.js'
 
-const HELP = `usage: npm run bench [-- --quick] [-- --couchdb-only] [-- --name NAME] [-- --keep-tmp]
+const HELP = `usage: npm run bench [-- --quick] [-- --couchdb-only] [-- --service-ref REF] [-- --name NAME] [-- --keep-tmp]
 
   --quick         under a minute: one concurrency, short runs, small databases (same outputs)
   --couchdb-only  only the CouchDB scenarios (to compare the double with a real server)
+  --service-ref REF  benchmark the service of that commit (e.g. main) with this bench, to compare
   --name NAME     write bench/results/NAME.{json,md,svg} instead of latest.* (tmp/NAME: not committed)
   --keep-tmp      keep bench/results/tmp/run (logs of every process) after the run
 
@@ -35,7 +36,7 @@ COUCHDB_BENCH_URL=http://admin:PASS@HOST:5984 benchmarks a real CouchDB instead.
 
 async function main (): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, 'couchdb-only': { type: 'boolean' }, name: { type: 'string' }, 'keep-tmp': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+    options: { quick: { type: 'boolean' }, 'couchdb-only': { type: 'boolean' }, 'service-ref': { type: 'string' }, name: { type: 'string' }, 'keep-tmp': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
   })
   if (values.help === true) {
     process.stdout.write(HELP + '\n')
@@ -45,7 +46,9 @@ async function main (): Promise<number> {
   const started = Date.now()
   const resultsDir = join(ROOT, 'bench', 'results')
   const tmpDir = join(resultsDir, 'tmp', 'run')
-  const buildDir = join(resultsDir, 'tmp', 'build')
+  const serviceRef = values['service-ref']
+  // A ref's build has a directory of its own: the working tree's stays incremental.
+  const buildDir = join(resultsDir, 'tmp', serviceRef === undefined ? 'build' : 'build-of-ref')
   const log = (message: string): void => { process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`) }
 
   // Ctrl-C still stops every child (the finally below does not run on a signal).
@@ -58,8 +61,8 @@ async function main (): Promise<number> {
   let readyMs: number[] = []
   const notes: string[] = []
   try {
-    log('compiling the service')
-    const build = await buildService(ROOT, buildDir)
+    log(`compiling the service${serviceRef === undefined ? '' : ` of ${serviceRef}`}`)
+    const build = await buildService(ROOT, buildDir, serviceRef)
     if (build.warnings !== '') notes.push('tsc reported type errors while compiling the service (a change in progress); the emitted JavaScript was benchmarked.')
     const couch = await startCouch(tmpDir, log)
     const ctx: BenchContext = { plan, tmpDir, serviceMain: build.main, documents: await learnDocuments(join(tmpDir, 'template')), couch, log }
@@ -85,7 +88,7 @@ async function main (): Promise<number> {
     durationS: Math.round((Date.now() - started) / 1000),
     plan,
     machine: machine(),
-    git: gitState(),
+    git: gitState(serviceRef),
     couchdb: process.env.COUCHDB_BENCH_URL === undefined ? 'double' : 'real',
     results,
     memory,
@@ -94,7 +97,7 @@ async function main (): Promise<number> {
     notes: [...notes, ...standingNotes(process.env.COUCHDB_BENCH_URL === undefined)]
   }
   for (const file of await writeReports(resultsDir, report, values.name)) log(`wrote ${file}`)
-  for (const t of report.targets) log(`${t.pass ? 'pass' : 'FAIL'}  ${t.name}: ${t.value} (${t.comparison} ${t.limit})`)
+  for (const t of report.targets) log(`${t.pass ? 'met   ' : 'MISSED'}  ${t.name}: ${t.value} (${t.comparison} ${t.limit})`)
   return 0
 }
 
@@ -108,9 +111,11 @@ function machine (): Machine {
   }
 }
 
-function gitState (): BenchReport['git'] {
+/** The commit the service was built from; a ref's build is that commit exactly. */
+function gitState (ref?: string): BenchReport['git'] {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const commit = execFileSync('git', ['rev-parse', ref ?? 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    if (ref !== undefined) return { commit, dirty: false, ref }
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
     return { commit, dirty }
   } catch {

@@ -1,7 +1,7 @@
 // latest.md: the targets first (measured ratio, pass/fail), then the machine, then every figure.
 import { basename } from 'node:path'
 import { errorCount } from '../support/result.js'
-import type { BenchReport } from './model.js'
+import type { BenchReport, TargetCheck } from './model.js'
 
 export function renderMarkdown (report: BenchReport, name = 'latest'): string {
   const { machine, plan } = report
@@ -9,15 +9,15 @@ export function renderMarkdown (report: BenchReport, name = 'latest'): string {
     `# overmind bench — ${report.startedAt}${plan.quick ? ' (quick)' : ''}`,
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, node ${machine.node}, ${machine.platform}. ` +
-      `Service built from ${report.git.commit.slice(0, 10)}${report.git.dirty ? ' with uncommitted changes in the tree' : ''}; ` +
+      `Service built from ${report.git.commit.slice(0, 10)}${report.git.ref === undefined ? '' : ` (${report.git.ref}, with this bench)`}${report.git.dirty ? ' with uncommitted changes in the tree' : ''}; ` +
       `CouchDB: ${report.couchdb === 'double' ? 'the CouchDB-protocol double (PouchDB memory adapter, own process) with its CouchDB 3.4 latency model' : 'a real server (COUCHDB_BENCH_URL)'}; ` +
       `OVERMIND_LOG_LEVEL=${plan.logLevel}; warm-up ${plan.warmupS} s, measured ${plan.durationS} s per run; the run took ${report.durationS} s.`,
     '',
     '## Targets',
     '',
-    '| target | measured | limit | result | from |',
-    '|---|---:|---:|---|---|',
-    ...report.targets.map((t) => `| ${t.name} | ${t.value}${unit(t.unit)} | ${t.comparison} ${t.limit}${unit(t.unit)} | ${t.pass ? 'pass' : '**FAIL**'} | ${t.formula} |`),
+    '| target | limit | result | from |',
+    '|---|---:|---|---|',
+    ...report.targets.map((t) => `| ${t.name} | ${t.comparison} ${t.limit}${unit(t.unit)} | ${resultOf(t)} | ${t.formula} |`),
     '',
     '## Every scenario',
     '',
@@ -41,6 +41,11 @@ export function renderMarkdown (report: BenchReport, name = 'latest'): string {
     ''
   ]
   return lines.join('\n')
+}
+
+/** `met (1.12×)` or `**missed** (0.76×)`: the verdict with the figure it rests on. */
+export function resultOf (t: TargetCheck): string {
+  return `${t.pass ? 'met' : '**missed**'} (${t.value}${unit(t.unit)})`
 }
 
 function unit (u: string): string {
