@@ -24,7 +24,7 @@ export async function startCouchDouble (options: CouchDoubleOptions = {}): Promi
   const names = nodeNames(Math.max(1, options.nodes ?? 1))
   const state: DoubleState = {
     version,
-    databases: createDatabaseRegistry(),
+    databases: createDatabaseRegistry(options.revsLimit),
     nodes: createNodes({ version, names, admins, cluster, systemDatabases }),
     adminActivationDelayMs: options.adminActivationDelayMs ?? 0,
     defaultMaxDocumentSize: options.maxDocumentSize ?? 8000000,
