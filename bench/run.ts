@@ -133,8 +133,8 @@ function standingNotes (onDouble: boolean): string[] {
     'list: `GET /zerglings/?limit=100`, one page in ten from the start, the rest from cursors spread over the id range, 10 connections.',
     ...(onDouble
       ? [
-          'CouchDB is the double with its CouchDB 3.4 latency model (test/support/couch-double/latency-model.ts): every request takes the median time a real CouchDB 3.4.3 took on this kind of machine for its kind at the number of requests in flight (bench/results/calibration.md); spread and CPU use are not modelled.',
-          'list on the CouchDB double: the double is PouchDB\'s memory adapter behind CouchDB\'s API (it keeps a sorted id index for `_all_docs` offsets, rebuilt after each write, as CouchDB reads them from its b-tree); COUCHDB_BENCH_URL measures a real CouchDB.'
+          'CouchDB is the double with its CouchDB 3.4 latency model (test/support/couch-double/latency-model.ts): every request takes the median time a real CouchDB 3.4.3 took on this kind of machine for its kind at the number of requests in flight (issue 13; calibration tables in bench/NOTES.md); spread and CPU use are not modelled. The double keeps 20 revisions per document (`_revs_limit`).',
+          'list on the CouchDB double: the double is PouchDB\'s memory adapter behind CouchDB\'s API (it keeps a sorted id index for `_all_docs` offsets, caught up from its changes feed, as CouchDB reads them from its b-tree); COUCHDB_BENCH_URL measures a real CouchDB.'
         ]
       : ['CouchDB: a real server from COUCHDB_BENCH_URL.']),
     'Memory: VmHWM is the peak over the life of the process (seeding included); VmRSS is sampled every 250 ms.'
