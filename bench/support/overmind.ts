@@ -42,5 +42,6 @@ export async function startOvermind (ctx: BenchContext, name: string, storeEnv: 
 
 function imageNodeOptions (): string {
   const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')
-  return /NODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1] ?? ''
+  const match = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(dockerfile)
+  return match?.[1] ?? match?.[2] ?? ''
 }
