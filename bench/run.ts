@@ -18,6 +18,7 @@ import { readyScenario } from './scenarios/ready.js'
 import { buildService } from './support/build.js'
 import { FULL_PLAN, QUICK_PLAN, type BenchContext } from './support/context.js'
 import { startCouch } from './support/couch-process.js'
+import { imageNodeOptions } from './support/overmind.js'
 import { ROOT, stopAll } from './support/processes.js'
 import type { LoadResult } from './support/result.js'
 import type { MemoryRecord } from './support/rss.js'
@@ -137,7 +138,7 @@ function standingNotes (onDouble: boolean): string[] {
           'list on the CouchDB double: the double is PouchDB\'s memory adapter behind CouchDB\'s API (it keeps a sorted id index for `_all_docs` offsets, caught up from its changes feed, as CouchDB reads them from its b-tree); COUCHDB_BENCH_URL measures a real CouchDB.'
         ]
       : ['CouchDB: a real server from COUCHDB_BENCH_URL.']),
-    'Memory: VmHWM is the peak over the life of the process (seeding included); VmRSS is sampled every 250 ms.'
+    `Memory: the service runs with the image's NODE_OPTIONS (\`${imageNodeOptions()}\`, Dockerfile); VmHWM is the peak over the life of the process (seeding included); VmRSS is sampled every 250 ms.`
   ]
 }
 

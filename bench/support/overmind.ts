@@ -40,7 +40,7 @@ export async function startOvermind (ctx: BenchContext, name: string, storeEnv: 
   return { child, baseUrl, readyMs }
 }
 
-function imageNodeOptions (): string {
+export function imageNodeOptions (): string {
   const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')
   const match = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(dockerfile)
   return match?.[1] ?? match?.[2] ?? ''
