@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { buildService } from './support/build.js'
 import { QUICK_PLAN, type BenchContext } from './support/context.js'
 import { runLoad } from './support/load.js'
-import { startOvermind } from './support/overmind.js'
+import { imageNodeOptions, startOvermind } from './support/overmind.js'
 import { ROOT, stopAll } from './support/processes.js'
 import { commandThroughApi, spawnThroughApi, type DocumentFactory } from './support/seed.js'
 import { summariseProfile, type CpuProfile } from './support/cpu-profile.js'
@@ -25,7 +25,7 @@ async function main (): Promise<void> {
   const build = await buildService(ROOT, join(ROOT, 'bench', 'results', 'tmp', 'build'))
   const noDocuments: DocumentFactory = () => []
   let skipMs = 0
-  const ctx: BenchContext = { plan: QUICK_PLAN, tmpDir: dir, serviceMain: build.main, documents: noDocuments, couch: { url: '', username: '', password: '', kind: 'double' }, log }
+  const ctx: BenchContext = { plan: QUICK_PLAN, tmpDir: dir, serviceMain: build.main, nodeOptions: imageNodeOptions(build.dockerfile), documents: noDocuments, couch: { url: '', username: '', password: '', kind: 'double' }, log }
   try {
     const spawned = performance.now()
     const serve = await startOvermind(ctx, 'overmind-profiled', { store: 'embedded', dataDir: join(dir, 'data') }, ['--cpu-prof', `--cpu-prof-dir=${dir}`])

@@ -60,13 +60,15 @@ async function main (): Promise<number> {
   const results: LoadResult[] = []
   const memory: MemoryRecord[] = []
   let readyMs: number[] = []
+  let nodeOptions = ''
   const notes: string[] = []
   try {
     log(`compiling the service${serviceRef === undefined ? '' : ` of ${serviceRef}`}`)
     const build = await buildService(ROOT, buildDir, serviceRef)
     if (build.warnings !== '') notes.push('tsc reported type errors while compiling the service (a change in progress); the emitted JavaScript was benchmarked.')
     const couch = await startCouch(tmpDir, log)
-    const ctx: BenchContext = { plan, tmpDir, serviceMain: build.main, documents: await learnDocuments(join(tmpDir, 'template')), couch, log }
+    nodeOptions = imageNodeOptions(build.dockerfile)
+    const ctx: BenchContext = { plan, tmpDir, serviceMain: build.main, nodeOptions, documents: await learnDocuments(join(tmpDir, 'template')), couch, log }
 
     if (values['couchdb-only'] !== true) {
       ctx.ceiling = await startBareFastify(ctx)
@@ -95,7 +97,7 @@ async function main (): Promise<number> {
     memory,
     readyMs,
     targets: computeTargets(results, memory, readyMs, plan.concurrencies),
-    notes: [...notes, ...standingNotes(process.env.COUCHDB_BENCH_URL === undefined)]
+    notes: [...notes, ...standingNotes(process.env.COUCHDB_BENCH_URL === undefined, nodeOptions)]
   }
   for (const file of await writeReports(resultsDir, report, values.name)) log(`wrote ${file}`)
   for (const t of report.targets) log(`${t.pass ? 'met   ' : 'MISSED'}  ${t.name}: ${t.value} (${t.comparison} ${t.limit})`)
@@ -125,7 +127,7 @@ function gitState (ref?: string): BenchReport['git'] {
 }
 
 /** What a reader of the figures must know about how they were taken. */
-function standingNotes (onDouble: boolean): string[] {
+function standingNotes (onDouble: boolean, nodeOptions: string): string[] {
   return [
     'Requests carry the default parameters (a command answers the whole history) unless the request column shows a query.',
     'Ratios to a baseline (bare Fastify, the plain client) come from alternating slices, each side keeping its best.',
@@ -138,7 +140,7 @@ function standingNotes (onDouble: boolean): string[] {
           'list on the CouchDB double: the double is PouchDB\'s memory adapter behind CouchDB\'s API (it keeps a sorted id index for `_all_docs` offsets, caught up from its changes feed, as CouchDB reads them from its b-tree); COUCHDB_BENCH_URL measures a real CouchDB.'
         ]
       : ['CouchDB: a real server from COUCHDB_BENCH_URL.']),
-    `Memory: the service runs with the image's NODE_OPTIONS (\`${imageNodeOptions()}\`, Dockerfile); VmHWM is the peak over the life of the process (seeding included); VmRSS is sampled every 250 ms.`
+    `Memory: the service runs with the image's NODE_OPTIONS (\`${nodeOptions}\`, from its Dockerfile); VmHWM is the peak over the life of the process (seeding included); VmRSS is sampled every 250 ms.`
   ]
 }
 

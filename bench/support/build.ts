@@ -13,7 +13,8 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 
 /** Compiles src/ (of the working tree, or of `ref`) and returns the path of the CLI entry. */
-export async function buildService (root: string, outRoot: string, ref?: string): Promise<{ main: string, warnings: string }> {
+/** `dockerfile`: the Dockerfile that goes with those sources (the image's runtime settings). */
+export async function buildService (root: string, outRoot: string, ref?: string): Promise<{ main: string, warnings: string, dockerfile: string }> {
   const outDir = join(outRoot, 'dist')
   await mkdir(outRoot, { recursive: true })
   let sources = root
@@ -23,7 +24,7 @@ export async function buildService (root: string, outRoot: string, ref?: string)
     await rm(sources, { recursive: true, force: true })
     await mkdir(sources, { recursive: true })
     const { stdout: commit } = await run('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root })
-    await run('sh', ['-c', `git archive ${commit.trim()} src package.json tsconfig.json tsconfig.build.json | tar -x -C "${sources}"`], { cwd: root })
+    await run('sh', ['-c', `git archive ${commit.trim()} src package.json tsconfig.json tsconfig.build.json Dockerfile | tar -x -C "${sources}"`], { cwd: root })
   }
   // src/version.ts reads ../package.json next to its own directory.
   await copyFile(join(sources, 'package.json'), join(outRoot, 'package.json'))
@@ -37,5 +38,5 @@ export async function buildService (root: string, outRoot: string, ref?: string)
   }
   const main = join(outDir, 'cli', 'main.js')
   if (!existsSync(main)) throw new Error(`compiling the service failed:\n${warnings}`)
-  return { main, warnings }
+  return { main, warnings, dockerfile: join(sources, 'Dockerfile') }
 }

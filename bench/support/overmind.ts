@@ -2,6 +2,7 @@
 // free port of 127.0.0.1; "ready" is the first 200 from /readyz, timed from the spawn.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { BenchContext } from './context.js'
 import { freePort, spawnNode, waitFor200, type Child } from './processes.js'
 
@@ -21,7 +22,7 @@ export async function startOvermind (ctx: BenchContext, name: string, storeEnv: 
   const port = await freePort()
   const env: Record<string, string> = {
     // The runtime settings the image gives the service (Dockerfile ENV), so it is measured as shipped.
-    NODE_OPTIONS: imageNodeOptions(),
+    NODE_OPTIONS: ctx.nodeOptions,
     OVERMIND_HTTP_ADDR: `127.0.0.1:${port}`,
     OVERMIND_LOG_LEVEL: ctx.plan.logLevel,
     OVERMIND_DATABASE: storeEnv.database ?? 'zerglings'
@@ -40,8 +41,9 @@ export async function startOvermind (ctx: BenchContext, name: string, storeEnv: 
   return { child, baseUrl, readyMs }
 }
 
-export function imageNodeOptions (): string {
-  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')
+/** The NODE_OPTIONS a Dockerfile's image sets (the working tree's, or a ref's: support/build.ts). */
+export function imageNodeOptions (dockerfilePath = fileURLToPath(new URL('../../Dockerfile', import.meta.url))): string {
+  const dockerfile = readFileSync(dockerfilePath, 'utf8')
   const match = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(dockerfile)
   return match?.[1] ?? match?.[2] ?? ''
 }
