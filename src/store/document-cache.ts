@@ -3,6 +3,7 @@
 // the new revision in, a delete or a lost race takes the entry out. It is shared by every store
 // on the same directory in the process (tests open several as "replicas"), as PouchDB shares
 // the leveldb handle itself. Reads were the embedded store's cost: 8.9k vs 38k req/s for GET.
+import { LRUCache } from 'lru-cache'
 import { revisionGeneration } from './revisions.js'
 
 export interface DocumentCache {
@@ -17,58 +18,36 @@ export interface DocumentCache {
 
 const MAX_DOCUMENTS = 5000
 /**
- * And at most this much of their JSON: a zergling document is a few hundred bytes, but one with
- * a long tail and a hundred idempotency records is tens of kilobytes, and 5000 of those would be
- * most of the heap the image allows (--max-old-space-size, Dockerfile). Measured at put (a
- * PouchDB read or write, which costs far more than the JSON.stringify).
+ * And at most this much of their JSON: a zergling document is a few kilobytes (its write marks),
+ * but one with a long tail and a hundred idempotency records is tens of kilobytes, and 5000 of
+ * those would be most of the heap the image allows (--max-old-space-size, Dockerfile). Measured
+ * at put (a PouchDB read or write, which costs far more than the JSON.stringify).
  */
 export const MAX_CACHED_BYTES = 8 * 2 ** 20
 
-interface Entry { doc: { _rev: string }, bytes: number }
+type Doc = { _rev: string }
 
-interface Shared { documents: Map<string, Entry>, bytes: number, users: number }
-
-const byDirectory = new Map<string, Shared>()
+const byDirectory = new Map<string, { documents: LRUCache<string, Doc>, users: number }>()
 
 export function openDocumentCache (directory: string): DocumentCache {
-  let found = byDirectory.get(directory)
-  if (found === undefined) {
-    found = { documents: new Map(), bytes: 0, users: 0 }
-    byDirectory.set(directory, found)
+  let shared = byDirectory.get(directory)
+  if (shared === undefined) {
+    // Least recently used out first, by count and by bytes (lru-cache, as document-memory.ts).
+    shared = { documents: new LRUCache({ max: MAX_DOCUMENTS, maxSize: MAX_CACHED_BYTES, sizeCalculation: (doc) => JSON.stringify(doc).length }), users: 0 }
+    byDirectory.set(directory, shared)
   }
-  const shared = found
   shared.users++
   const { documents } = shared
   let released = false
-  const remove = (id: string): void => {
-    const entry = documents.get(id)
-    if (entry === undefined) return
-    documents.delete(id)
-    shared.bytes -= entry.bytes
-  }
   return {
-    get (id) {
-      const entry = documents.get(id)
-      if (entry === undefined) return undefined
-      // Map keeps insertion order: re-inserting marks it as the most recently used.
-      documents.delete(id)
-      documents.set(id, entry)
-      return entry.doc
-    },
+    get: (id) => documents.get(id),
     put (id, doc) {
-      const cached = documents.get(id)
-      if (cached !== undefined && revisionGeneration(cached.doc._rev) > revisionGeneration(doc._rev)) return
-      remove(id)
-      const entry = { doc, bytes: JSON.stringify(doc).length }
-      documents.set(id, entry)
-      shared.bytes += entry.bytes
-      while (documents.size > MAX_DOCUMENTS || (shared.bytes > MAX_CACHED_BYTES && documents.size > 1)) remove(documents.keys().next().value!)
+      const cached = documents.peek(id)
+      if (cached !== undefined && revisionGeneration(cached._rev) > revisionGeneration(doc._rev)) return
+      documents.set(id, doc)
     },
-    forget (id) { remove(id) },
-    clear () {
-      documents.clear()
-      shared.bytes = 0
-    },
+    forget (id) { documents.delete(id) },
+    clear () { documents.clear() },
     release () {
       if (released) return
       released = true
