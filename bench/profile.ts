@@ -1,7 +1,8 @@
-// `node --import tsx bench/profile.ts [--connections N] [--seconds S] [--top N]`: a CPU profile
+// `node --import tsx bench/profile.ts [--connections N] [--seconds S] [--top N] [--service-ref REF]`: a CPU profile
 // (`node --cpu-prof`) of the service under the bench's `get` scenario — the embedded store, one
 // zergling with a three-command history per connection, `GET /zerglings/{id}` with the default
-// parameters — and where its time went: by package and by function, self time. The profile is
+// parameters — and where its time went: by package and by function, self time (of the working
+// tree's service, or of REF's, e.g. main, to compare). The profile is
 // kept in bench/results/tmp/profile (git-ignored; open it in Chrome's DevTools); bench/NOTES.md
 // has the summary of the last one.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
@@ -16,13 +17,14 @@ import { commandThroughApi, spawnThroughApi, type DocumentFactory } from './supp
 import { summariseProfile, type CpuProfile } from './support/cpu-profile.js'
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { connections: { type: 'string', default: '10' }, seconds: { type: 'string', default: '10' }, top: { type: 'string', default: '25' } } })
+  const { values } = parseArgs({ options: { connections: { type: 'string', default: '10' }, seconds: { type: 'string', default: '10' }, top: { type: 'string', default: '25' }, 'service-ref': { type: 'string' } } })
   const connections = Number(values.connections)
   const dir = join(ROOT, 'bench', 'results', 'tmp', 'profile')
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
   const log = (message: string): void => { process.stderr.write(`[profile] ${message}\n`) }
-  const build = await buildService(ROOT, join(ROOT, 'bench', 'results', 'tmp', 'build'))
+  const ref = values['service-ref']
+  const build = await buildService(ROOT, join(ROOT, 'bench', 'results', 'tmp', ref === undefined ? 'build' : 'build-of-ref'), ref)
   const noDocuments: DocumentFactory = () => []
   let skipMs = 0
   const ctx: BenchContext = { plan: QUICK_PLAN, tmpDir: dir, serviceMain: build.main, nodeOptions: imageNodeOptions(build.dockerfile), documents: noDocuments, couch: { url: '', username: '', password: '', kind: 'double' }, log }
