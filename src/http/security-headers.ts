@@ -28,10 +28,7 @@ export function securityHeaders (hstsMaxAgeSeconds?: number): Record<string, str
 
 export function addSecurityHeaders (fastify: FastifyInstance, hstsMaxAgeSeconds?: number): void {
   const headers = securityHeaders(hstsMaxAgeSeconds)
-  // Per-request hooks here are callback hooks, not async ones: an async hook costs a promise and
-  // a turn of the microtask queue on every request (bench/NOTES.md, "Lean GET").
-  fastify.addHook('onRequest', (_request, reply, done) => {
+  fastify.addHook('onRequest', async (_request, reply) => {
     reply.headers(headers)
-    done()
   })
 }

@@ -23,8 +23,7 @@ export interface DatabaseRegistry {
   destroyAll (): Promise<void>
 }
 
-/** `revsLimit`: the revisions each document keeps on its path (CouchDB's `_revs_limit`, 1000). */
-export function createDatabaseRegistry (revsLimit = 1000): DatabaseRegistry {
+export function createDatabaseRegistry (): DatabaseRegistry {
   const prefix = `couch-double-${randomHex(6)}`
   const databases = new Map<string, Database>()
   let generation = 0
@@ -33,7 +32,7 @@ export function createDatabaseRegistry (revsLimit = 1000): DatabaseRegistry {
     names: () => [...databases.keys()].sort(),
     create (name) {
       generation += 1
-      const db: Database = { name, pouch: new PouchDB(`${prefix}-${generation}`, { adapter: 'memory', revs_limit: revsLimit }), createdAt: Date.now() }
+      const db: Database = { name, pouch: new PouchDB(`${prefix}-${generation}`, { adapter: 'memory' }), createdAt: Date.now() }
       databases.set(name, db)
       return db
     },
