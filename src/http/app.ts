@@ -9,11 +9,13 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { HttpPolicy } from '../config.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
+import changeStreams, { type ChangeStreamOptions } from './change-streams.js'
 import { packageVersion } from '../version.js'
 import { acceptAnyContentType, BODY_LIMIT_BYTES } from './any-content-type.js'
 import { installErrorHandlers } from './error-handler.js'
 import metricsPlugin, { type OvermindMetrics } from './metrics.js'
 import { addSecurityHeaders } from './security-headers.js'
+import changesRoutes from './routes/changes.js'
 import healthRoutes from './routes/health.js'
 import zerglingRoutes from './routes/zerglings.js'
 import storePlugin from './store-plugin.js'
@@ -23,8 +25,12 @@ export interface AppOptions {
   metrics?: OvermindMetrics
   /** True once shutdown has begun (readiness then fails). */
   isDraining?: () => boolean
+  /** Aborted when shutdown begins: change streams end at once (they never end by themselves). */
+  drain?: AbortSignal
   /** CORS and rate limit; both off by default. */
   policy?: HttpPolicy
+  /** The change streams' limits (tests make them small). */
+  stream?: ChangeStreamOptions
 }
 
 const API_METHODS = ['GET', 'HEAD', 'POST', 'DELETE']
@@ -62,6 +68,7 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   }
   await fastify.register(metricsPlugin, { metrics: options.metrics })
   await fastify.register(storePlugin, { store: options.store })
+  await fastify.register(changeStreams, { stream: options.stream, isDraining, drain: options.drain })
   await fastify.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -74,6 +81,7 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
     }
   })
   await fastify.register(healthRoutes, { isDraining: options.isDraining })
+  await fastify.register(changesRoutes)
   await fastify.register(zerglingRoutes)
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',

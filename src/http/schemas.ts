@@ -92,6 +92,38 @@ export const CommandBody = Type.String({
   examples: ['M', 'LMLMM']
 })
 
+/** The longest position a changes stream takes: CouchDB's grow with a cluster's shards (Node takes 16 KiB of headers). */
+export const MAX_STREAM_POSITION_LENGTH = 8000
+
+const STREAM_POSITION = 'an event\'s `id` from this stream (any replica\'s), `0` for every zergling\'s latest state first, or `now`.'
+
+export const ChangesQuery = Type.Object({
+  since: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_STREAM_POSITION_LENGTH, description: `Where the stream starts: ${STREAM_POSITION} Default \`now\`; a \`Last-Event-ID\` header wins over it.` }))
+}, { additionalProperties: false })
+
+export const ChangesHeaders = Type.Object({
+  'last-event-id': Type.Optional(Type.String({ maxLength: MAX_STREAM_POSITION_LENGTH, description: `Sent by a reconnecting EventSource: the stream resumes after it. ${STREAM_POSITION}` }))
+})
+
+/** The `data:` of a change event: the zergling's state after the change. */
+export const ZerglingEvent = Type.Union([
+  Type.Object({
+    type: Type.Union([Type.Literal('spawned'), Type.Literal('moved')]),
+    zergling: Type.Object({
+      id: ZerglingId,
+      location: Location,
+      facing: Facing,
+      historyLength: Type.Integer({ minimum: 0 }),
+      commandHistory: Type.Array(CommandLetter, { description: 'Its last commands, oldest first: up to 20 (fewer right after every 1000th, when the others went to the archive).' }),
+      _rev: Type.String()
+    })
+  }),
+  Type.Object({
+    type: Type.Literal('deleted'),
+    zergling: Type.Object({ id: ZerglingId, _rev: Type.String() })
+  })
+])
+
 export const ErrorBody = Type.Object({
   error: Type.String({ description: 'A stable, machine-readable code.' }),
   reason: Type.String({ description: 'A sentence a person understands.' })

@@ -29,6 +29,7 @@ export interface StartServerOptions {
 /** Opens the store `config` names (its retries and merges counted in /metrics), then listens. */
 export async function startServer (config: Config, { wrapStore = (store) => store }: StartServerOptions = {}): Promise<RunningServer> {
   let draining = false
+  const drain = new AbortController()
   const metrics = createMetrics()
   // Made before the store so that what happens while it opens is logged like the rest.
   const logger = pino(loggerOptions(config))
@@ -37,6 +38,7 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
     store,
     metrics,
     isDraining: () => draining,
+    drain: drain.signal,
     policy: config.http,
     loggerInstance: logger
   })
@@ -51,6 +53,8 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
     closing ??= (async () => {
       draining = true
       app.log.info({ signal }, 'shutting down: readiness fails, in-flight requests finish')
+      // Change streams never finish by themselves: each ends now, and its client reconnects elsewhere.
+      drain.abort()
       const timer = setTimeout(() => {
         app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown took too long; exiting')
         process.exit(1)

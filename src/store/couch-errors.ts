@@ -71,6 +71,10 @@ export function translateCouchError (error: unknown, context: CouchContext, time
   if (statusCode === 404 && (reason === 'Database does not exist.' || reason === 'no_db_file')) {
     return new StoreError('missing_database', `The CouchDB database "${context.database}" does not exist: run \`overmind bootstrap\` to create it.`)
   }
+  // A `since` CouchDB cannot decode (shared/reference/couchdb-3.4/changes.json): the client's.
+  if (statusCode === 400 && reason === "Malformed sequence supplied in 'since' parameter.") {
+    return new StoreError('invalid_cursor', 'CouchDB does not know the changes feed position it was given.')
+  }
   const answer = documentAnswerError(statusCode)
   if (answer !== undefined) return answer
   if (statusCode === 401 || statusCode === 403) return refusal(statusCode, reason, context)

@@ -46,6 +46,20 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
       if (endkey !== undefined) qs.endkey = endkey
       return (await call({ path: '_all_docs', qs }, hasRows)).rows
     },
+    // https://docs.couchdb.org/en/stable/api/database/changes.html: a longpoll when it may wait
+    // (CouchDB answers at the first change, or with no rows after `timeout`), within a deadline
+    // that long plus a call's.
+    changes: async ({ since, limit, waitMs, signal }) => {
+      const qs = { since, limit, include_docs: true, ...(waitMs > 0 ? { feed: 'longpoll', timeout: waitMs } : {}) }
+      const page = await call({ path: '_changes', qs, signal }, hasResults, couch.requestTimeoutMs + waitMs).catch((error: unknown) => {
+        if (signal?.aborted === true) return { results: [], last_seq: since }
+        throw error
+      })
+      return {
+        rows: page.results.map((row) => ({ seq: String(row.seq), id: row.id, rev: row.changes[0]?.rev ?? '', deleted: row.deleted === true, doc: row.doc })),
+        lastSeq: String(page.last_seq)
+      }
+    },
     // https://docs.couchdb.org/en/stable/api/database/common.html#get--db
     // Within a deadline of its own, shorter than a call's: see CHECK_TIMEOUT_MS.
     check: async (): Promise<BrainStatus> => {
@@ -89,6 +103,12 @@ function isObject (body: unknown): body is Record<string, unknown> {
 
 function hasRev (body: unknown): body is { rev: string } {
   return isObject(body) && typeof body.rev === 'string'
+}
+
+interface CouchChangeRow { seq: unknown, id: string, changes: Array<{ rev: string }>, deleted?: boolean, doc?: unknown }
+
+function hasResults (body: unknown): body is { results: CouchChangeRow[], last_seq: unknown } {
+  return isObject(body) && Array.isArray(body.results) && body.last_seq !== undefined
 }
 
 function hasRows (body: unknown): body is { rows: AllDocsRow[] } {

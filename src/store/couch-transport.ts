@@ -25,6 +25,8 @@ export interface CouchRequest {
   path?: string
   qs?: Record<string, unknown>
   body?: unknown
+  /** Gives the call up (a longpoll nobody waits for any more); not counted by the breaker. */
+  signal?: AbortSignal
 }
 
 export interface CouchTransport {
@@ -63,6 +65,7 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
   const breaker = createCircuitBreaker(policy, now)
   const deadline = new Error('deadline')
   const givenUp = new Error('circuit breaker opened')
+  const cancelled = new Error('given up by the caller')
   const waiting = new Set<AbortController>()
   // Calls still waiting on a CouchDB that stopped answering would each wait out their deadline
   // (a patient read four of them): they are given up at once, as ambiguous as a timeout.
@@ -70,17 +73,25 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
   /** `ambiguous` for a call given up on the way (it may have been stored), not for one never sent. */
   const stoppedAnswering = (ambiguous: boolean): StoreError => new StoreError('unavailable', `CouchDB stopped answering: ${policy.threshold} calls in a row got no answer in time, so calls fail at once; one call every ${policy.coolDownMs / 1000} s checks whether it is back.`, { ambiguous })
 
-  async function exchange (request: CouchRequest, timeoutMs: number, settle: (outcome: CallOutcome) => void): Promise<unknown> {
+  async function exchange ({ signal, ...request }: CouchRequest, timeoutMs: number, settle: (outcome: CallOutcome) => void): Promise<unknown> {
     // Not AbortSignal.timeout(): its timer keeps the signal, and through fetch's listener the
     // whole request, alive until it fires — at thousands of calls a second that held 140 MB.
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(deadline), timeoutMs)
+    const cancel = (): void => { controller.abort(cancelled) }
+    signal?.addEventListener('abort', cancel, { once: true })
     waiting.add(controller)
     let outcome: CallOutcome = 'answered'
     try {
+      if (signal?.aborted === true) cancel()
       // `db` is percent-encoded by nano; `path` is ours, so an id can never become a path.
       return await server.request({ db: couch.database, ...request, signal: controller.signal } as nano.RequestOptions)
     } catch (error) {
+      if (controller.signal.reason === cancelled) {
+        // Our own choice, not CouchDB's silence: 'unreachable' is what the breaker ignores.
+        outcome = 'unreachable'
+        throw new StoreError('unavailable', 'The call to CouchDB was given up.')
+      }
       if (controller.signal.aborted) {
         outcome = 'timed_out'
         throw controller.signal.reason === givenUp ? stoppedAnswering(true) : translateCouchError(error, context, timeoutMs)
@@ -89,6 +100,7 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
       throw translateCouchError(error, context)
     } finally {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', cancel)
       waiting.delete(controller)
       settle(outcome)
     }

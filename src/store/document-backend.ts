@@ -1,6 +1,7 @@
 // What the shared store logic (document-store.ts) needs from an adapter: raw document access
 // with CouchDB's semantics. The CouchDB adapter (couch-store.ts) and the embedded one
 // (pouch-store.ts) implement it; every failure is already a StoreError when it comes out.
+import type { ChangeRows, ChangesRead } from './change-rows.js'
 import type { BrainStatus, ZerglingStore } from './zergling-store.js'
 
 export interface AllDocsRow { id: string, doc?: unknown }
@@ -54,6 +55,8 @@ export interface DocumentBackend {
   deleteDocument (id: string, rev: string): Promise<void>
   /** `_all_docs?include_docs=true` over a key range; only rows whose winner is not deleted. */
   allDocs (range: AllDocsRange): Promise<AllDocsRow[]>
+  /** The changes feed with `include_docs=true` (change-rows.ts); absent in unit tests' backends. */
+  changes? (read: ChangesRead): Promise<ChangeRows>
   check (): Promise<BrainStatus>
   close (): Promise<void>
 }

@@ -20,6 +20,7 @@ import { DEFAULT_RETRY_POLICY, retryOnConflict, type RetryHooks, type RetryPolic
 import { isStoreError, notFound, StoreError } from './store-error.js'
 import { withMark, writeToken } from './write-marks.js'
 import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
+import { readZerglingChanges } from './zergling-changes.js'
 import { readZergling, viewZergling } from './zergling-reads.js'
 import type { CommandRequest, Outcome, StoredZergling, ZerglingStore } from './zergling-store.js'
 
@@ -152,6 +153,7 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
       return last.zergling
     },
 
+    changes: async (read) => await readZerglingChanges(backend, read),
     check: async () => await backend.check(),
     close: async () => await backend.close()
   }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import type { DocumentBackend } from './document-backend.js'
 import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
 import { openEmbeddedDatabase, type EmbeddedLogger } from './embedded-database.js'
+import { readPouchChanges } from './pouch-changes.js'
 import { conflictsOf } from './revisions.js'
 import type { ZerglingStore } from './zergling-store.js'
 
@@ -80,6 +81,7 @@ export async function createPouchStore ({ dataDir, database, logger = SILENT, ..
       }))
       return rows.flatMap(({ id }, i) => docs[i] === undefined ? [] : [{ id, doc: docs[i] }])
     }),
+    changes: async (request) => await readPouchChanges(read, request),
     check: async () => open
       ? await embedded.check()
       : { ok: false, kind: 'unavailable', reason: 'The embedded store is closed.', failure: { store: 'embedded', cause: 'closed' } },

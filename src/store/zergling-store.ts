@@ -1,6 +1,7 @@
 // The contract every store keeps (CouchDB through nano, embedded PouchDB). One contract test
 // suite (test/store/zergling-store.contract.ts) runs against each, so both behave the same.
 import type { Command, ZerglingState } from '../domain/zergling.js'
+import type { ChangesRead } from './change-rows.js'
 import type { StoreFailure } from './store-failure.js'
 
 /** How much of the history a caller wants back: all of it, none, or the last N commands. */
@@ -54,6 +55,23 @@ export interface Outcome<T> {
 }
 
 /**
+ * One zergling's new state in the changes feed, at the position `seq`: `spawned` (no command
+ * yet), `moved` (with the last few commands as `commandHistory`) or `deleted`.
+ */
+export type ZerglingChange =
+  | { type: 'spawned' | 'moved', seq: string, zergling: StoredZergling }
+  | { type: 'deleted', seq: string, zergling: { id: string, rev: string } }
+
+export interface ZerglingChangePage {
+  /** Zerglings only: history chunks and design documents are read past, never shown. */
+  changes: ZerglingChange[]
+  /** Where the next read starts. */
+  lastSeq: string
+  /** Fewer rows than the limit came back: the read reached the end of the feed as it was then. */
+  complete: boolean
+}
+
+/**
  * What the store can say about the brain, for `/_health` and `/readyz`. `ok` means it can read
  * and write now; `failure` says which store failed and why, when it knows.
  */
@@ -85,6 +103,11 @@ export interface ZerglingStore {
   command (id: string, request: CommandRequest): Promise<Outcome<StoredZergling>>
   /** Deletes and returns the last state; throws `not_found` when there is nothing to delete. */
   remove (id: string, history: HistoryView): Promise<StoredZergling>
+  /**
+   * The next page of the changes feed after `since` (StoreError `invalid_cursor` for a position
+   * the store never handed out), waiting up to `waitMs` for one when there is none.
+   */
+  changes (read: ChangesRead): Promise<ZerglingChangePage>
   /** Reachable, authorised, database present, writes working? Never throws; stays fast. */
   check (): Promise<BrainStatus>
   /** Releases connections and files; the store is unusable afterwards. */

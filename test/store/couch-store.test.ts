@@ -10,6 +10,7 @@ import { createCouchStore } from '../../src/store/couch-store.js'
 import { isStoreError, type StoreErrorKind } from '../../src/store/store-error.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { startTestCouch } from '../support/test-couch.js'
+import { changesContract } from './changes.contract.js'
 import { conflictsContract } from './conflicts.contract.js'
 import { deletesContract } from './deletes.contract.js'
 import { assertStoreError, zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
@@ -103,6 +104,7 @@ async function createFixture (): Promise<StoreFixture> {
 zerglingStoreContract('CouchDB', createFixture)
 conflictsContract('CouchDB', createFixture)
 deletesContract('CouchDB', createFixture)
+changesContract('CouchDB', createFixture)
 
 /** Neither the password, nor its Basic token, nor a URL with credentials, anywhere in the error. */
 function assertNoSecrets (error: unknown, ...passwords: Array<string | undefined>): void {

@@ -8,6 +8,7 @@ import { openDocumentCache } from '../../src/store/document-cache.js'
 import { guardedLeveldown } from '../../src/store/guarded-leveldown.js'
 import { createPouchStore } from '../../src/store/pouch-store.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
+import { changesContract } from './changes.contract.js'
 import { conflictsContract } from './conflicts.contract.js'
 import { deletesContract } from './deletes.contract.js'
 import { zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
@@ -58,6 +59,7 @@ async function createFixture (): Promise<StoreFixture> {
 zerglingStoreContract('the embedded PouchDB store', createFixture)
 conflictsContract('the embedded PouchDB store', createFixture)
 deletesContract('the embedded PouchDB store', createFixture)
+changesContract('the embedded PouchDB store', createFixture)
 
 describe('the embedded PouchDB store', () => {
   it('when the data directory does not exist, then it is created and the store works', async () => {
