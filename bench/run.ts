@@ -17,23 +17,28 @@ import { benchEmbedded } from './scenarios/embedded.js'
 import { readyScenario } from './scenarios/ready.js'
 import { buildService } from './support/build.js'
 import { FULL_PLAN, QUICK_PLAN, type BenchContext } from './support/context.js'
-import { parseCouchUrl, type CouchServer } from './support/couch.js'
-import { freePort, ROOT, spawnNode, stopAll, waitFor200 } from './support/processes.js'
+import { startCouch } from './support/couch-process.js'
+import { imageNodeOptions } from './support/overmind.js'
+import { ROOT, stopAll } from './support/processes.js'
 import type { LoadResult } from './support/result.js'
 import type { MemoryRecord } from './support/rss.js'
 import { learnDocuments } from './support/seed.js'
 
-const HELP = `usage: npm run bench [-- --quick] [-- --keep-tmp]
+const HELP = `usage: npm run bench [-- --quick] [-- --couchdb-only] [-- --service-ref REF] [-- --name NAME] [-- --keep-tmp]
 
-  --quick      under a minute: one concurrency, short runs, small databases (same outputs)
-  --keep-tmp   keep bench/results/tmp/run (logs of every process) after the run
+  --quick         under a minute: one concurrency, short runs, small databases (same outputs)
+  --couchdb-only  only the CouchDB scenarios (to compare the double with a real server)
+  --service-ref REF  benchmark the service of that commit (e.g. main) with this bench, to compare
+  --name NAME     write bench/results/NAME.{json,md,svg} instead of latest.* (tmp/NAME: not committed)
+  --keep-tmp      keep bench/results/tmp/run (logs of every process) after the run
 
-COUCHDB_BENCH_URL=http://admin:PASS@HOST:5984 benchmarks a real CouchDB instead of the double.`
-
-const DOUBLE_PASSWORD = 'bench-double-admin'
+CouchDB is the CouchDB-protocol double with its CouchDB 3.4 latency model, in its own process;
+COUCHDB_BENCH_URL=http://admin:PASS@HOST:5984 benchmarks a real CouchDB instead.`
 
 async function main (): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, 'keep-tmp': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, 'couchdb-only': { type: 'boolean' }, 'service-ref': { type: 'string' }, name: { type: 'string' }, 'keep-tmp': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+  })
   if (values.help === true) {
     process.stdout.write(HELP + '\n')
     return 0
@@ -42,7 +47,9 @@ async function main (): Promise<number> {
   const started = Date.now()
   const resultsDir = join(ROOT, 'bench', 'results')
   const tmpDir = join(resultsDir, 'tmp', 'run')
-  const buildDir = join(resultsDir, 'tmp', 'build')
+  const serviceRef = values['service-ref']
+  // A ref's build has a directory of its own: the working tree's stays incremental.
+  const buildDir = join(resultsDir, 'tmp', serviceRef === undefined ? 'build' : 'build-of-ref')
   const log = (message: string): void => { process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`) }
 
   // Ctrl-C still stops every child (the finally below does not run on a signal).
@@ -53,20 +60,24 @@ async function main (): Promise<number> {
   const results: LoadResult[] = []
   const memory: MemoryRecord[] = []
   let readyMs: number[] = []
+  let nodeOptions = ''
   const notes: string[] = []
   try {
-    log('compiling the service')
-    const build = await buildService(ROOT, buildDir)
+    log(`compiling the service${serviceRef === undefined ? '' : ` of ${serviceRef}`}`)
+    const build = await buildService(ROOT, buildDir, serviceRef)
     if (build.warnings !== '') notes.push('tsc reported type errors while compiling the service (a change in progress); the emitted JavaScript was benchmarked.')
     const couch = await startCouch(tmpDir, log)
-    const ctx: BenchContext = { plan, tmpDir, serviceMain: build.main, documents: await learnDocuments(join(tmpDir, 'template')), couch, log }
+    nodeOptions = imageNodeOptions(build.dockerfile)
+    const ctx: BenchContext = { plan, tmpDir, serviceMain: build.main, nodeOptions, documents: await learnDocuments(join(tmpDir, 'template')), couch, log }
 
-    ctx.ceiling = await startBareFastify(ctx)
-    readyMs = await readyScenario(ctx)
-    const embedded = await benchEmbedded(ctx)
-    results.push(...embedded.results)
-    memory.push(...embedded.memory)
-    await ctx.ceiling.stop()
+    if (values['couchdb-only'] !== true) {
+      ctx.ceiling = await startBareFastify(ctx)
+      readyMs = await readyScenario(ctx)
+      const embedded = await benchEmbedded(ctx)
+      results.push(...embedded.results)
+      memory.push(...embedded.memory)
+      await ctx.ceiling.stop()
+    }
     const couchdb = await benchCouch(ctx)
     results.push(...couchdb.results)
     memory.push(...couchdb.memory)
@@ -80,38 +91,17 @@ async function main (): Promise<number> {
     durationS: Math.round((Date.now() - started) / 1000),
     plan,
     machine: machine(),
-    git: gitState(),
+    git: gitState(serviceRef),
     couchdb: process.env.COUCHDB_BENCH_URL === undefined ? 'double' : 'real',
     results,
     memory,
     readyMs,
     targets: computeTargets(results, memory, readyMs, plan.concurrencies),
-    notes: [...notes, ...standingNotes(process.env.COUCHDB_BENCH_URL === undefined)]
+    notes: [...notes, ...standingNotes(process.env.COUCHDB_BENCH_URL === undefined, nodeOptions)]
   }
-  for (const file of await writeReports(resultsDir, report)) log(`wrote ${file}`)
-  for (const t of report.targets) log(`${t.pass ? 'pass' : 'FAIL'}  ${t.name}: ${t.value} (${t.comparison} ${t.limit})`)
+  for (const file of await writeReports(resultsDir, report, values.name)) log(`wrote ${file}`)
+  for (const t of report.targets) log(`${t.pass ? 'met   ' : 'MISSED'}  ${t.name}: ${t.value} (${t.comparison} ${t.limit})`)
   return 0
-}
-
-/** The real CouchDB from COUCHDB_BENCH_URL, or the double in its own process. */
-async function startCouch (tmpDir: string, log: (message: string) => void): Promise<CouchServer> {
-  const raw = process.env.COUCHDB_BENCH_URL
-  if (raw !== undefined && raw !== '') {
-    const server = parseCouchUrl(raw, 'real')
-    log(`CouchDB: ${server.url} (COUCHDB_BENCH_URL)`)
-    return server
-  }
-  const port = await freePort()
-  const child = spawnNode({
-    name: 'couch-double',
-    args: ['--import', 'tsx', 'bench/baselines/couch-double-server.ts', String(port)],
-    env: { BENCH_COUCH_PASSWORD: DOUBLE_PASSWORD },
-    logFile: join(tmpDir, 'couch-double.log')
-  })
-  const url = `http://127.0.0.1:${port}`
-  await waitFor200(`${url}/`, child, performance.now())
-  log(`CouchDB: the double at ${url}`)
-  return { url, username: 'admin', password: DOUBLE_PASSWORD, kind: 'double' }
 }
 
 function machine (): Machine {
@@ -124,9 +114,11 @@ function machine (): Machine {
   }
 }
 
-function gitState (): BenchReport['git'] {
+/** The commit the service was built from; a ref's build is that commit exactly. */
+function gitState (ref?: string): BenchReport['git'] {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const commit = execFileSync('git', ['rev-parse', ref ?? 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    if (ref !== undefined) return { commit, dirty: false, ref }
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
     return { commit, dirty }
   } catch {
@@ -135,14 +127,20 @@ function gitState (): BenchReport['git'] {
 }
 
 /** What a reader of the figures must know about how they were taken. */
-function standingNotes (onDouble: boolean): string[] {
+function standingNotes (onDouble: boolean, nodeOptions: string): string[] {
   return [
-    'Commands are sent with `?history=none`; a service that does not know the parameter answers the whole history, and the command-history figures then include serialising it.',
-    'command-history: one connection, a fixed number of single commands per history length, each adding one command to that history.',
+    'Requests carry the default parameters (a command answers the whole history) unless the request column shows a query.',
+    'Ratios to a baseline (bare Fastify, the plain client) come from alternating slices, each side keeping its best.',
+    'The plain client logs in as the service does by default: one POST /_session, then the AuthSession cookie.',
+    'command-history: one connection, a fixed number of single commands per history length and query, each adding one command to that history.',
     'list: `GET /zerglings/?limit=100`, one page in ten from the start, the rest from cursors spread over the id range, 10 connections.',
-    ...(onDouble ? [] : ['CouchDB: a real server from COUCHDB_BENCH_URL.']),
-    ...(!onDouble ? [] : ['list on the CouchDB double: the double is PouchDB\'s memory adapter behind CouchDB\'s API (it keeps a sorted id index for `_all_docs` offsets, rebuilt after each write, as CouchDB reads them from its b-tree); COUCHDB_BENCH_URL measures a real CouchDB.']),
-    'Memory: VmHWM is the peak over the life of the process (seeding included); VmRSS is sampled every 250 ms.'
+    ...(onDouble
+      ? [
+          'CouchDB is the double with its CouchDB 3.4 latency model (test/support/couch-double/latency-model.ts): every request takes the median time a real CouchDB 3.4.3 took on this kind of machine for its kind at the number of requests in flight (issue 13; calibration tables in bench/NOTES.md); spread and CPU use are not modelled. The double keeps 20 revisions per document (`_revs_limit`).',
+          'list on the CouchDB double: the double is PouchDB\'s memory adapter behind CouchDB\'s API (it keeps a sorted id index for `_all_docs` offsets, caught up from its changes feed, as CouchDB reads them from its b-tree); COUCHDB_BENCH_URL measures a real CouchDB.'
+        ]
+      : ['CouchDB: a real server from COUCHDB_BENCH_URL.']),
+    `Memory: the service runs with the image's NODE_OPTIONS (\`${nodeOptions}\`, from its Dockerfile); VmHWM is the peak over the life of the process (seeding included); VmRSS is sampled every 250 ms.`
   ]
 }
 

@@ -1,16 +1,15 @@
 // The bare Fastify ceiling (bare-fastify-server.ts) in its own process, reading one zergling per
 // connection exactly as the service's `get` scenario does. It stays up while the service runs so
-// that the two can be measured in alternating slices (throughput.ts): on a shared machine, a
-// ceiling measured a minute before the service says more about the neighbours than about us.
+// that the two can be measured in alternating slices (support/alternate.ts).
 import { join } from 'node:path'
+import type { Slice } from '../support/alternate.js'
 import type { BenchContext } from '../support/context.js'
 import { runLoad } from '../support/load.js'
 import { freePort, spawnNode, waitFor200 } from '../support/processes.js'
-import type { LoadResult } from '../support/result.js'
 
 export interface BareFastify {
-  /** One slice of the ceiling's `get` at `connections`. */
-  measureGet: (connections: number, durationS: number, warmupS: number) => Promise<LoadResult>
+  /** The ceiling's `get` at `connections`. */
+  get: (connections: number) => Slice
   stop: () => Promise<void>
 }
 
@@ -29,10 +28,11 @@ export async function startBareFastify (ctx: BenchContext): Promise<BareFastify>
     throw error
   }
   return {
-    async measureGet (connections, durationS, warmupS) {
+    get: (connections) => async (durationS, warmupS) => {
       const ids = Array.from({ length: connections }, () => crypto.randomUUID())
+      ctx.log(`bare-fastify get c=${connections}`)
       return await runLoad({
-        scenario: 'get', target: 'bare-fastify', url, connections, warmupS, durationS, pathFor: (i) => `/zerglings/${ids[i % connections]!}`
+        scenario: 'get', target: 'bare-fastify', url, connections, warmupS, durationS, pathFor: (i) => `/zerglings/${ids[i % connections]!}`, params: { request: 'GET /zerglings/{id}' }
       })
     },
     stop: async () => { await child.stop() }

@@ -1,38 +1,61 @@
-// "A plain client": what a hand-rolled service would do for one command, straight on CouchDB —
-// GET the document, PUT it back with its _rev, start over on 409 — with keep-alive connections
-// (Node's fetch pool) and no library in between. Commands on distinct zerglings through overmind
-// are compared with this at the same concurrency. It runs twice: HTTP Basic on every request
-// (what overmind does) and an AuthSession cookie (CouchDB checks the password once), to show
-// what per-request password checking costs on the server.
+// "A plain client": what a hand-rolled service would do straight on CouchDB, with keep-alive
+// connections (Node's fetch pool) and no library in between. For one command: GET the document,
+// PUT it back with its _rev, start over on 409. For a read: one GET. It logs in as the service
+// does by default — one POST /_session, then the AuthSession cookie on every request — or, as a
+// second row, sends the password with every request (HTTP Basic).
 // https://docs.couchdb.org/en/stable/api/document/common.html, .../api/server/authn.html
+import type { Slice } from '../support/alternate.js'
 import type { BenchContext } from '../support/context.js'
-import { basicAuth, type CouchServer } from '../support/couch.js'
+import { basicAuth, sessionCookie } from '../support/couch.js'
 import { runLoop } from '../support/loop-harness.js'
-import type { LoadResult } from '../support/result.js'
+import type { DocumentFactory } from '../support/seed.js'
 
-export async function plainClientBaselines (ctx: BenchContext, database: string, documentsFor: (id: string) => object[]): Promise<LoadResult[]> {
-  const results: LoadResult[] = []
-  for (const auth of ctx.plan.extras ? ['basic', 'cookie'] as const : ['basic'] as const) {
-    const authorization: Record<string, string> = auth === 'basic' ? { authorization: basicAuth(ctx.couch) } : { cookie: await sessionCookie(ctx.couch) }
-    const base = `${ctx.couch.url}/${encodeURIComponent(database)}`
-    for (const concurrency of ctx.plan.concurrencies) {
-      // Each worker its own zergling, written as the service would have spawned it.
-      const ids = Array.from({ length: concurrency }, () => crypto.randomUUID())
-      await Promise.all(ids.map(async (id) => {
-        for (const doc of documentsFor(id)) await send('PUT', `${base}/${encodeURIComponent((doc as { _id: string })._id)}`, authorization, doc)
-      }))
-      ctx.log(`plain-client:${auth} command-many c=${concurrency}`)
-      results.push(await runLoop({
-        scenario: 'command-many',
-        target: `plain-client-${auth}:couchdb`,
-        concurrency,
-        warmupS: ctx.plan.warmupS,
-        durationS: ctx.plan.durationS,
-        operation: async (worker) => { await readModifyWrite(`${base}/${ids[worker]!}`, authorization) }
-      }))
+export type PlainAuth = 'cookie' | 'basic'
+
+export interface PlainClient {
+  /** Read-modify-write on a zergling of each worker's own (`command-many`). */
+  commandMany: (concurrency: number) => Slice
+  /** One GET of a zergling of each worker's own, with a three-command history like the service's `get`. */
+  get: (concurrency: number) => Slice
+}
+
+export async function preparePlainClient (ctx: BenchContext, database: string, documentsFor: DocumentFactory, auth: PlainAuth): Promise<PlainClient> {
+  const headers: Record<string, string> = auth === 'basic' ? { authorization: basicAuth(ctx.couch) } : { cookie: await sessionCookie(ctx.couch) }
+  const base = `${ctx.couch.url}/${encodeURIComponent(database)}`
+  const target = `plain-client-${auth}:couchdb`
+  // Each worker its own zergling, written as the service would have spawned it; made once per scenario and concurrency.
+  const made = new Map<string, Promise<string[]>>()
+  const zerglings = async (scenario: string, concurrency: number, commands: number): Promise<string[]> => {
+    const key = `${scenario} ${concurrency}`
+    if (!made.has(key)) {
+      made.set(key, (async () => {
+        const ids = Array.from({ length: concurrency }, () => crypto.randomUUID())
+        await Promise.all(ids.map(async (id) => {
+          for (const doc of documentsFor(id)) await send('PUT', `${base}/${encodeURIComponent((doc as { _id: string })._id)}`, headers, doc)
+          for (let i = 0; i < commands; i++) await readModifyWrite(`${base}/${id}`, headers)
+        }))
+        return ids
+      })())
     }
+    return await made.get(key)!
   }
-  return results
+  const loop = (scenario: string, concurrency: number, commands: number, operation: (url: string) => Promise<unknown>): Slice => async (durationS, warmupS) => {
+    const ids = await zerglings(scenario, concurrency, commands)
+    ctx.log(`${target} ${scenario} c=${concurrency}`)
+    return await runLoop({
+      scenario,
+      target,
+      concurrency,
+      warmupS,
+      durationS,
+      params: { request: scenario === 'get' ? 'GET /{db}/{id}' : 'GET + PUT /{db}/{id}', auth },
+      operation: async (worker) => { await operation(`${base}/${ids[worker]!}`) }
+    })
+  }
+  return {
+    commandMany: (concurrency) => loop('command-many', concurrency, 0, async (url) => { await readModifyWrite(url, headers) }),
+    get: (concurrency) => loop('get', concurrency, 3, async (url) => await send('GET', url, headers))
+  }
 }
 
 /** One move north-ish: the document's location changes and the command is appended. */
@@ -61,17 +84,4 @@ async function send (method: string, url: string, auth: Record<string, string>, 
   const text = await response.text()
   if (!response.ok) throw new Error(`${method} answered ${response.status}`)
   return JSON.parse(text) as unknown
-}
-
-// https://docs.couchdb.org/en/stable/api/server/authn.html#post--_session
-async function sessionCookie (server: CouchServer): Promise<string> {
-  const response = await fetch(`${server.url}/_session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: server.username, password: server.password })
-  })
-  await response.arrayBuffer()
-  const cookie = response.headers.get('set-cookie')?.split(';')[0]
-  if (!response.ok || cookie === undefined) throw new Error(`POST /_session answered ${response.status}`)
-  return cookie
 }

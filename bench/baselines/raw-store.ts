@@ -1,6 +1,7 @@
 // The storage ceiling: the store adapter's own calls, no HTTP, at the same concurrency as the
-// service — each worker commands its own zergling (`command-many`) or reads it (`get`). What the
-// service loses against this is the cost of HTTP, validation and serialisation around the store.
+// service — each worker commands its own zergling (`command-many`) or reads it (`get`), asking
+// for the whole history as the service's default answer does. What the service loses against
+// this is the cost of HTTP, validation and serialisation around the store.
 import { join } from 'node:path'
 import { createCouchStore } from '../../src/store/couch-store.js'
 import { createPouchStore } from '../../src/store/pouch-store.js'
@@ -22,7 +23,7 @@ export async function rawStoreBaselines (ctx: BenchContext, store: ZerglingStore
   for (const concurrency of ctx.plan.concurrencies) {
     const ids: string[] = []
     for (let i = 0; i < concurrency; i++) ids.push(await spawnIn(store))
-    const common = { target, concurrency, warmupS: ctx.plan.warmupS, durationS: ctx.plan.durationS }
+    const common = { target, concurrency, warmupS: ctx.plan.warmupS, durationS: ctx.plan.durationS, params: { request: 'store.command(id, M, history all)' } }
     ctx.log(`${target} command-many c=${concurrency}`)
     results.push(await runLoop({ ...common, scenario: 'command-many', operation: async (worker) => { await commandIn(store, ids[worker]!, ['M']) } }))
     if (!ctx.plan.extras) continue
@@ -33,7 +34,7 @@ export async function rawStoreBaselines (ctx: BenchContext, store: ZerglingStore
       await commandIn(store, readable[i]!, ['L', 'M', 'R'])
     }
     ctx.log(`${target} get c=${concurrency}`)
-    results.push(await runLoop({ ...common, scenario: 'get', operation: async (worker) => { await getIn(store, readable[worker]!) } }))
+    results.push(await runLoop({ ...common, params: { request: 'store.get(id, history all)' }, scenario: 'get', operation: async (worker) => { await getIn(store, readable[worker]!) } }))
   }
   return results
 }

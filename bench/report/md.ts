@@ -1,28 +1,32 @@
 // latest.md: the targets first (measured ratio, pass/fail), then the machine, then every figure.
+import { basename } from 'node:path'
 import { errorCount } from '../support/result.js'
-import type { BenchReport } from './model.js'
+import type { BenchReport, TargetCheck } from './model.js'
 
-export function renderMarkdown (report: BenchReport): string {
+export function renderMarkdown (report: BenchReport, name = 'latest'): string {
   const { machine, plan } = report
   const lines = [
     `# overmind bench — ${report.startedAt}${plan.quick ? ' (quick)' : ''}`,
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, node ${machine.node}, ${machine.platform}. ` +
-      `Service built from ${report.git.commit.slice(0, 10)}${report.git.dirty ? ' with uncommitted changes in the tree' : ''}; ` +
-      `CouchDB: ${report.couchdb === 'double' ? 'the CouchDB-protocol double (PouchDB memory adapter, own process)' : 'a real server (COUCHDB_BENCH_URL)'}; ` +
+      `Service built from ${report.git.commit.slice(0, 10)}${report.git.ref === undefined ? '' : ` (${report.git.ref}, with this bench)`}${report.git.dirty ? ' with uncommitted changes in the tree' : ''}; ` +
+      `CouchDB: ${report.couchdb === 'double' ? 'the CouchDB-protocol double (PouchDB memory adapter, own process) with its CouchDB 3.4 latency model' : 'a real server (COUCHDB_BENCH_URL)'}; ` +
       `OVERMIND_LOG_LEVEL=${plan.logLevel}; warm-up ${plan.warmupS} s, measured ${plan.durationS} s per run; the run took ${report.durationS} s.`,
     '',
     '## Targets',
     '',
-    '| target | measured | limit | result | from |',
-    '|---|---:|---:|---|---|',
-    ...report.targets.map((t) => `| ${t.name} | ${t.value}${unit(t.unit)} | ${t.comparison} ${t.limit}${unit(t.unit)} | ${t.pass ? 'pass' : '**FAIL**'} | ${t.formula} |`),
+    '| target | limit | result | from |',
+    '|---|---:|---|---|',
+    ...report.targets.map((t) => `| ${t.name} | ${t.comparison} ${t.limit}${unit(t.unit)} | ${resultOf(t)} | ${t.formula} |`),
     '',
     '## Every scenario',
     '',
-    '| target | scenario | conn. | params | req/s | p50 ms | p99 ms | max ms | errors |',
-    '|---|---|---:|---|---:|---:|---:|---:|---:|',
-    ...report.results.map((r) => `| ${r.target} | ${r.scenario} | ${r.connections} | ${params(r.params)} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${errorCount(r)} |`),
+    '| target | scenario | conn. | request (parameters sent) | params | req/s | p50 ms | p99 ms | max ms | errors |',
+    '|---|---|---:|---|---|---:|---:|---:|---:|---:|',
+    ...report.results.map((r) => {
+      const { request = '', ...rest } = r.params ?? {}
+      return `| ${r.target} | ${r.scenario} | ${r.connections} | \`${request}\` | ${params(rest)} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${errorCount(r)} |`
+    }),
     '',
     '## Resident memory of the service',
     '',
@@ -33,16 +37,21 @@ export function renderMarkdown (report: BenchReport): string {
     `Ready (spawn to first 200 from /readyz, embedded store, empty): ${report.readyMs.join(', ')} ms.`,
     '',
     ...(report.notes.length === 0 ? [] : ['## Notes', '', ...report.notes.map((n) => `- ${n}`), '']),
-    '![throughput, p99 and growth curves](latest.svg)',
+    `![throughput, p99 and growth curves](${basename(name)}.svg)`,
     ''
   ]
   return lines.join('\n')
+}
+
+/** `met (1.12×)` or `**missed** (0.76×)`: the verdict with the figure it rests on. */
+export function resultOf (t: TargetCheck): string {
+  return `${t.pass ? 'met' : '**missed**'} (${t.value}${unit(t.unit)})`
 }
 
 function unit (u: string): string {
   return u === 'x' ? '×' : u === 'errors' ? '' : ` ${u}`
 }
 
-function params (p: Record<string, number | string> | undefined): string {
-  return p === undefined ? '' : Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ')
+function params (p: Record<string, number | string>): string {
+  return Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ')
 }

@@ -29,7 +29,7 @@ export interface BenchReport {
   plan: BenchPlan
   machine: Machine
   /** The commit the service was built from, and whether the working tree had changes. */
-  git: { commit: string, dirty: boolean }
+  git: { commit: string, dirty: boolean, ref?: string }
   couchdb: 'double' | 'real'
   results: LoadResult[]
   memory: MemoryRecord[]

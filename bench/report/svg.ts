@@ -14,7 +14,10 @@ const esc = (text: string): string => text.replace(/[<>&"]/g, (c) => `&#${c.char
 const label = (r: LoadResult): string => `${r.target} ${r.scenario} c=${r.connections}`
 
 function color (target: string): string {
-  return COLORS[target] ?? '#718096'
+  const [name = '', query] = target.split(' ')
+  const base = COLORS[name] ?? '#718096'
+  // The same target's second series (`?history=none`) is drawn lighter.
+  return query === undefined || query === 'default' ? base : `${base}99`
 }
 
 function bars (title: string, rows: LoadResult[], value: (r: LoadResult) => number, unit: string, top: number): { svg: string, height: number } {
@@ -68,12 +71,14 @@ function curve (title: string, xLabel: string, series: Map<string, Array<[number
   return parts.join('\n')
 }
 
+/** One series per target (and per `query`, where a scenario ran with several). */
 function seriesOf (results: LoadResult[], scenario: string, param: string): Map<string, Array<[number, number]>> {
   const series = new Map<string, Array<[number, number]>>()
   for (const r of results.filter((x) => x.scenario === scenario)) {
-    const points = series.get(r.target) ?? []
+    const name = r.params?.query === undefined ? r.target : `${r.target} ${r.params.query}`
+    const points = series.get(name) ?? []
     points.push([Number(r.params?.[param]), r.p99])
-    series.set(r.target, points)
+    series.set(name, points)
   }
   return series
 }
@@ -93,7 +98,7 @@ export function renderSvg (report: BenchReport): string {
 ${rps.svg}
 ${p99.svg}
 ${curve('List page p99 vs zerglings in the database', 'zerglings', seriesOf(report.results, 'list', 'zerglings'), 0, curvesTop, half)}
-${curve('Command p99 vs history length (?history=none)', 'commands in the history', seriesOf(report.results, 'command-history', 'history'), half, curvesTop, half)}
+${curve('Command p99 vs history length (default parameters, ?history=none)', 'commands in the history', seriesOf(report.results, 'command-history', 'history'), half, curvesTop, half)}
 </svg>
 `
 }

@@ -1,17 +1,19 @@
-// Writes latest.json, latest.md and latest.svg side by side in bench/results/.
+// Writes latest.json, latest.md and latest.svg (or NAME.*) side by side in bench/results/.
 import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { BenchReport } from './model.js'
 import { renderMarkdown } from './md.js'
 import { renderSvg } from './svg.js'
 
-export async function writeReports (dir: string, report: BenchReport): Promise<string[]> {
-  await mkdir(dir, { recursive: true })
+export async function writeReports (dir: string, report: BenchReport, name = 'latest'): Promise<string[]> {
   const files = {
-    'latest.json': JSON.stringify(report, null, 2) + '\n',
-    'latest.md': renderMarkdown(report),
-    'latest.svg': renderSvg(report)
+    [`${name}.json`]: JSON.stringify(report, null, 2) + '\n',
+    [`${name}.md`]: renderMarkdown(report, name),
+    [`${name}.svg`]: renderSvg(report)
   }
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text)
-  return Object.keys(files).map((name) => join(dir, name))
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, file)), { recursive: true })
+    await writeFile(join(dir, file), text)
+  }
+  return Object.keys(files).map((file) => join(dir, file))
 }

@@ -1,10 +1,11 @@
-// Everything measured on CouchDB (the double, or a real one from COUCHDB_BENCH_URL): the service's
-// throughput and history scenarios, the plain client and the raw store beside it, and list
-// latency with a small and a large database loaded through `_bulk_docs`. The bench creates its
-// databases under unique names and deletes them, also on failure.
+// Everything measured on CouchDB (the latency-modelled double, or a real one from
+// COUCHDB_BENCH_URL): the service's throughput and history scenarios, the plain client (cookie,
+// measured in alternation with the service; Basic as a second row) and the raw store beside it,
+// and list latency with a small and a large database loaded through `_bulk_docs`. The bench
+// creates its databases under unique names and deletes them, also on failure.
 import { randomBytes } from 'node:crypto'
 import { openRawStore, rawStoreBaselines } from '../baselines/raw-store.js'
-import { plainClientBaselines } from '../baselines/plain-client.js'
+import { preparePlainClient } from '../baselines/plain-client.js'
 import type { BenchContext } from '../support/context.js'
 import { createDatabase, deleteDatabase } from '../support/couch.js'
 import { startOvermind } from '../support/overmind.js'
@@ -28,17 +29,21 @@ export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadRes
   }
   try {
     const main = await database('main')
+    const plain = await preparePlainClient(ctx, main, ctx.documents, 'cookie')
     const serve = await startOvermind(ctx, 'overmind-couchdb', { store: 'couchdb', database: main })
     try {
       const sampler = sampleMemory(serve.child.pid)
-      results.push(...await throughputScenarios(ctx, 'couchdb', serve.baseUrl))
+      results.push(...await throughputScenarios(ctx, 'couchdb', serve.baseUrl, plain))
       results.push(...await historyScenarios(ctx, 'couchdb', serve.baseUrl))
       memory.push({ process: 'overmind couchdb: throughput and history scenarios', ...sampler.stop() })
     } finally {
       await serve.child.stop()
     }
 
-    results.push(...await plainClientBaselines(ctx, main, ctx.documents))
+    if (ctx.plan.extras) {
+      const basic = await preparePlainClient(ctx, main, ctx.documents, 'basic')
+      for (const c of ctx.plan.concurrencies) results.push(await basic.commandMany(c)(ctx.plan.durationS, ctx.plan.warmupS))
+    }
     const store = await openRawStore(ctx, 'couchdb', main)
     try {
       results.push(...await rawStoreBaselines(ctx, store))

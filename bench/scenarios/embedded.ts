@@ -19,7 +19,7 @@ export async function benchEmbedded (ctx: BenchContext): Promise<{ results: Load
   const serve = await startOvermind(ctx, 'overmind-embedded', { store: 'embedded', dataDir: join(ctx.tmpDir, 'embedded') })
   try {
     const sampler = sampleMemory(serve.child.pid)
-    results.push(...await throughputScenarios(ctx, 'embedded', serve.baseUrl))
+    results.push(...await throughputScenarios(ctx, 'embedded', serve.baseUrl, { get: ctx.ceiling?.get }))
     results.push(...await historyScenarios(ctx, 'embedded', serve.baseUrl))
     memory.push({ process: 'overmind embedded: throughput and history scenarios', ...sampler.stop() })
   } finally {

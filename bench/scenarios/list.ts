@@ -18,6 +18,6 @@ export async function listScenario (ctx: BenchContext, target: string, baseUrl: 
     durationS: ctx.plan.durationS,
     // Every tenth page is the first one; the rest start somewhere random.
     nextPath: () => (n++ % 10 === 0 ? '/zerglings/?limit=100' : `/zerglings/?limit=100&cursor=${cursors[n % cursors.length]!}`),
-    params: { zerglings: ids.length }
+    params: { request: 'GET /zerglings/?limit=100[&cursor=…]', zerglings: ids.length }
   })
 }

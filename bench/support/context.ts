@@ -30,6 +30,8 @@ export interface BenchContext {
   tmpDir: string
   /** `dist/cli/main.js` of the freshly compiled service. */
   serviceMain: string
+  /** The NODE_OPTIONS its image sets (its Dockerfile's ENV), so that it runs as shipped. */
+  nodeOptions: string
   documents: DocumentFactory
   couch: CouchServer
   log: (message: string) => void

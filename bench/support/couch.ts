@@ -28,6 +28,23 @@ export function basicAuth (server: CouchServer): string {
   return `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}`
 }
 
+/**
+ * One POST /_session, as the service logs in by default: the AuthSession cookie (`name=value`)
+ * to send on every later request instead of the password.
+ * https://docs.couchdb.org/en/stable/api/server/authn.html#post--_session
+ */
+export async function sessionCookie (server: CouchServer): Promise<string> {
+  const response = await fetch(`${server.url}/_session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: server.username, password: server.password })
+  })
+  await response.arrayBuffer()
+  const cookie = response.headers.get('set-cookie')?.split(';')[0]
+  if (!response.ok || cookie === undefined) throw new Error(`POST /_session answered ${response.status}`)
+  return cookie
+}
+
 async function call (server: CouchServer, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${server.url}/${path}`, {
     method,

@@ -2,6 +2,7 @@
 // free port of 127.0.0.1; "ready" is the first 200 from /readyz, timed from the spawn.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { BenchContext } from './context.js'
 import { freePort, spawnNode, waitFor200, type Child } from './processes.js'
 
@@ -16,11 +17,12 @@ export type StoreEnv =
   | { store: 'embedded', dataDir: string, database?: string }
   | { store: 'couchdb', database: string }
 
-export async function startOvermind (ctx: BenchContext, name: string, storeEnv: StoreEnv): Promise<RunningOvermind> {
+/** `nodeArgs`: flags for node itself that NODE_OPTIONS may not carry (`--cpu-prof`, bench/profile.ts). */
+export async function startOvermind (ctx: BenchContext, name: string, storeEnv: StoreEnv, nodeArgs: string[] = []): Promise<RunningOvermind> {
   const port = await freePort()
   const env: Record<string, string> = {
     // The runtime settings the image gives the service (Dockerfile ENV), so it is measured as shipped.
-    NODE_OPTIONS: imageNodeOptions(),
+    NODE_OPTIONS: ctx.nodeOptions,
     OVERMIND_HTTP_ADDR: `127.0.0.1:${port}`,
     OVERMIND_LOG_LEVEL: ctx.plan.logLevel,
     OVERMIND_DATABASE: storeEnv.database ?? 'zerglings'
@@ -33,13 +35,15 @@ export async function startOvermind (ctx: BenchContext, name: string, storeEnv: 
     env.COUCHDB_PASSWORD = ctx.couch.password
   }
   const since = performance.now()
-  const child = spawnNode({ name, args: [ctx.serviceMain, 'serve'], env, logFile: join(ctx.tmpDir, `${name}.log`) })
+  const child = spawnNode({ name, args: [...nodeArgs, ctx.serviceMain, 'serve'], env, logFile: join(ctx.tmpDir, `${name}.log`) })
   const baseUrl = `http://127.0.0.1:${port}`
   const readyMs = await waitFor200(`${baseUrl}/readyz`, child, since)
   return { child, baseUrl, readyMs }
 }
 
-function imageNodeOptions (): string {
-  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')
-  return /NODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1] ?? ''
+/** The NODE_OPTIONS a Dockerfile's image sets (the working tree's, or a ref's: support/build.ts). */
+export function imageNodeOptions (dockerfilePath = fileURLToPath(new URL('../../Dockerfile', import.meta.url))): string {
+  const dockerfile = readFileSync(dockerfilePath, 'utf8')
+  const match = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(dockerfile)
+  return match?.[1] ?? match?.[2] ?? ''
 }

@@ -10,7 +10,7 @@ import type { ZerglingStore } from '../../src/store/zergling-store.js'
 interface StoreOfEitherApi {
   spawn?: () => Promise<{ result: { id: string } }>
   create?: (zergling: Zergling) => Promise<{ id: string }>
-  command?: (id: string, request: { commands: Command[], history: 'none' }) => Promise<unknown>
+  command?: (id: string, request: { commands: Command[], history: 'all' | 'none' }) => Promise<unknown>
   update?: (id: string, change: (current: Zergling) => Zergling) => Promise<unknown>
   get: (id: string, history?: 'all') => Promise<unknown>
 }
@@ -25,11 +25,11 @@ export async function spawnIn (store: ZerglingStore): Promise<string> {
   throw new Error('the store has neither spawn nor create')
 }
 
-/** One command, as the service applies it (no history wanted back, where the API allows). */
-export async function commandIn (store: ZerglingStore, id: string, commands: Command[]): Promise<void> {
+/** Commands, as the service applies them: by default with the whole history back, as a command without `?history` answers. */
+export async function commandIn (store: ZerglingStore, id: string, commands: Command[], history: 'all' | 'none' = 'all'): Promise<void> {
   const api = either(store)
   if (api.command !== undefined) {
-    await api.command(id, { commands, history: 'none' })
+    await api.command(id, { commands, history })
   } else if (api.update !== undefined) {
     await api.update(id, (current) => applyCommands(current, commands))
   } else {

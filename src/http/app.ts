@@ -44,8 +44,9 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   // While draining, answers close their connection: an idle keep-alive socket would otherwise
   // hold the shutdown until the client hangs up or Node's keep-alive timeout passes.
   const isDraining = options.isDraining ?? (() => false)
-  fastify.addHook('onSend', async (_request, reply) => {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (isDraining()) reply.header('connection', 'close')
+    done(null, payload)
   })
   const { corsOrigins = [], rateLimitPerMinute, hstsMaxAgeSeconds } = options.policy ?? {}
   // Security headers on every answer; the docs page sets its own CSP for its static files.

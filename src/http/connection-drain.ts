@@ -34,18 +34,20 @@ export function trackConnections (fastify: FastifyInstance): ConnectionDrain {
       if (inFlight.size === 0) allClosed?.()
     })
   })
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     const socket = request.raw.socket
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1)
+    done()
   })
   // A request whose client went away never gets here, but its socket's 'close' forgets it. The
   // socket is not closed here: an answer sent before draining began promised keep-alive, and the
   // client may already have sent its next request on it; one that said `Connection: close` is
   // closed by Node itself.
-  fastify.addHook('onResponse', async (request) => {
+  fastify.addHook('onResponse', (request, _reply, done) => {
     const socket = request.raw.socket
     const left = inFlight.get(socket)
     if (left !== undefined) inFlight.set(socket, left - 1)
+    done()
   })
 
   return {

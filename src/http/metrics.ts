@@ -42,11 +42,12 @@ export default fp(async function metricsPlugin (fastify, options: { metrics?: Ov
   })
   fastify.decorate('metrics', metrics)
 
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: ids would make the label set unbounded.
     const route = request.routeOptions.url ?? 'unmatched'
     requests.inc({ method: request.method, route, status: String(reply.statusCode) })
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    done()
   })
 
   // Every store failure that reaches a client, by kind (not_found included: a spike of those is

@@ -28,7 +28,10 @@ export function securityHeaders (hstsMaxAgeSeconds?: number): Record<string, str
 
 export function addSecurityHeaders (fastify: FastifyInstance, hstsMaxAgeSeconds?: number): void {
   const headers = securityHeaders(hstsMaxAgeSeconds)
-  fastify.addHook('onRequest', async (_request, reply) => {
+  // Per-request hooks here are callback hooks, not async ones: an async hook costs a promise and
+  // a turn of the microtask queue on every request (bench/NOTES.md, "Lean GET").
+  fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers)
+    done()
   })
 }

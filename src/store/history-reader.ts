@@ -7,9 +7,23 @@ import { ancestry } from './revisions.js'
 import { StoreError } from './store-error.js'
 import { HISTORY_CHUNK_SIZE, type ZerglingRecord } from './zergling-document.js'
 
+/**
+ * Commands `from .. to` when they are all in the main document's tail (no chunk to read, as for
+ * every history shorter than a chunk), else undefined. Synchronous: a GET's answer needs no
+ * more turns of the event loop than its read (bench/NOTES.md, "Lean GET").
+ */
+export function tailHistory (record: Pick<ZerglingRecord, 'recentCommands' | 'archivedChunks'>, from: number, to: number): Command[] | undefined {
+  const archivedLength = record.archivedChunks * HISTORY_CHUNK_SIZE
+  if (to <= from) return []
+  if (from < archivedLength) return undefined
+  // Every command is one ASCII letter: split('') is what [...text] gives, without the iterator.
+  return record.recentCommands.slice(from - archivedLength, to - archivedLength).split('') as Command[]
+}
+
 /** Commands `from .. to` (end exclusive) of the history `record` describes. */
 export async function readHistory (backend: DocumentBackend, record: Omit<ZerglingRecord, 'rev'> & { rev: string }, from: number, to: number): Promise<Command[]> {
-  if (to <= from) return []
+  const tail = tailHistory(record, from, to)
+  if (tail !== undefined) return tail
   const archivedLength = record.archivedChunks * HISTORY_CHUNK_SIZE
   let text = ''
   if (from < archivedLength) {
@@ -21,7 +35,7 @@ export async function readHistory (backend: DocumentBackend, record: Omit<Zergli
   if (to > archivedLength) {
     text += record.recentCommands.slice(Math.max(0, from - archivedLength), to - archivedLength)
   }
-  return [...text] as Command[]
+  return text.split('') as Command[]
 }
 
 /** Every chunk of `zerglingId` with an index in `first..last`, all variants, in id order. */

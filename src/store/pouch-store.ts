@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { DocumentBackend } from './document-backend.js'
 import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
-import { openEmbeddedDatabase, type EmbeddedLogger } from './embedded-database.js'
+import { openEmbeddedDatabase, type EmbeddedLogger, type Pouch } from './embedded-database.js'
 import { readPouchChanges } from './pouch-changes.js'
 import { conflictsOf } from './revisions.js'
 import type { ZerglingStore } from './zergling-store.js'
@@ -29,24 +29,30 @@ export async function createPouchStore ({ dataDir, database, logger = SILENT, ..
   const { cache, read, write } = embedded
   let open = true
 
+  /** A cache miss (or a read of one revision, or with its path): PouchDB itself. */
+  async function readDocument (db: Pouch, id: string, { revs, conflicts, rev, exact }: { revs: boolean, conflicts: boolean, rev?: string, exact: boolean }): Promise<Doc> {
+    const doc = await db.get(id, { revs, conflicts, ...(rev === undefined ? {} : { rev }) }) as Doc
+    if (conflicts) {
+      // PouchDB's get knows no `deleted_conflicts`: its leaves, read only on a cache miss, tell.
+      const leaves = await db.get(id, { open_revs: 'all' }) as Array<{ ok?: { _rev: string, _deleted?: boolean } }>
+      const deleted = leaves.flatMap(({ ok }) => ok?._deleted === true && ok._rev !== doc._rev ? [ok._rev] : [])
+      if (deleted.length > 0) doc._deleted_conflicts = deleted
+    }
+    if (!exact) cache.put(id, doc)
+    return doc
+  }
+
   const backend: DocumentBackend = {
     kind: 'embedded',
     // The cache holds winners as read or written, `_conflicts` included: this process's own
-    // writes never make a conflict (only a replication into the directory could).
-    getDocument: async (id, { revs = false, conflicts = false, rev } = {}) => await read(async (db) => {
+    // writes never make a conflict (only a replication into the directory could). A hit is
+    // answered at once, without the bookkeeping of a read that waits for PouchDB (every GET of
+    // a zergling read or written lately comes this way).
+    getDocument: async (id, { revs = false, conflicts = false, rev } = {}) => {
       const exact = revs || rev !== undefined
-      const cached = exact ? undefined : cache.get(id)
-      if (cached !== undefined) return cached
-      const doc = await db.get(id, { revs, conflicts, ...(rev === undefined ? {} : { rev }) }) as Doc
-      if (conflicts) {
-        // PouchDB's get knows no `deleted_conflicts`: its leaves, read only on a cache miss, tell.
-        const leaves = await db.get(id, { open_revs: 'all' }) as Array<{ ok?: { _rev: string, _deleted?: boolean } }>
-        const deleted = leaves.flatMap(({ ok }) => ok?._deleted === true && ok._rev !== doc._rev ? [ok._rev] : [])
-        if (deleted.length > 0) doc._deleted_conflicts = deleted
-      }
-      if (!exact) cache.put(id, doc)
-      return doc
-    }),
+      const cached = exact ? undefined : embedded.cached(id)
+      return cached ?? await read(async (db) => await readDocument(db, id, { revs, conflicts, rev, exact }))
+    },
     putDocument: async (doc) => {
       let rev: string
       try {

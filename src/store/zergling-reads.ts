@@ -6,7 +6,7 @@ import { isZerglingId } from '../domain/zergling-id.js'
 import { mergeConflicts, type MergeHooks } from './conflict-merge.js'
 import type { DocumentBackend } from './document-backend.js'
 import { judgeDeletes, rememberTombstones, unjudgedDeletes } from './deleted-branches.js'
-import { readHistory } from './history-reader.js'
+import { readHistory, tailHistory } from './history-reader.js'
 import { conflictsOf } from './revisions.js'
 import { notFound } from './store-error.js'
 import { fromDocument, isZerglingDocument, type ZerglingRecord } from './zergling-document.js'
@@ -39,9 +39,10 @@ export async function readZergling (backend: DocumentBackend, id: string, hooks?
 export async function viewZergling (
   backend: DocumentBackend, record: Omit<ZerglingRecord, 'rev'>, rev: string, length: number, state: ZerglingRecord['state'], history: HistoryView
 ): Promise<StoredZergling> {
-  const zergling: StoredZergling = { ...state, rev, historyLength: length }
-  if (history === 'none') return zergling
+  // Spelled out, not spread: a GET answers this on every request (bench/NOTES.md, "Lean GET").
+  const { id, location, facing } = state
+  if (history === 'none') return { id, location, facing, rev, historyLength: length }
   const from = history === 'all' ? 0 : Math.max(0, length - history.last)
-  zergling.commandHistory = await readHistory(backend, { ...record, rev }, from, length)
-  return zergling
+  const commandHistory = tailHistory(record, from, length) ?? await readHistory(backend, { ...record, rev }, from, length)
+  return { id, location, facing, rev, historyLength: length, commandHistory }
 }

@@ -33,6 +33,18 @@ export function parseDockerfile (text: string): Instruction[] {
  * .dockerignore as we write it: top-level names (a directory covers everything under it), and `*`
  * within one name (`*.log`, `.env.*`), matched against the top-level name or the file's own name.
  */
+/** An ENV instruction's variables: NAME=value or NAME="value with spaces" (no escapes inside quotes). */
+export function envValues (args: string): Record<string, string> {
+  return Object.fromEntries([...args.matchAll(/(\w+)=(?:"([^"]*)"|(\S+))/g)].map(([, name, quoted, bare]) => [name!, quoted ?? bare!]))
+}
+
+/** The variables the last stage (the runtime image) sets with ENV. */
+export function runtimeEnv (dockerfile: string): Record<string, string> {
+  const instructions = parseDockerfile(dockerfile)
+  const lastFrom = instructions.findLastIndex(({ keyword }) => keyword === 'FROM')
+  return Object.assign({}, ...instructions.slice(lastFrom).filter(({ keyword }) => keyword === 'ENV').map(({ args }) => envValues(args)))
+}
+
 export function isIgnored (path: string, patterns: readonly string[]): boolean {
   const names = [path.split('/')[0] ?? '', basename(path)]
   return patterns.some((pattern) => {
@@ -85,7 +97,7 @@ export function replayDockerfile (instructions: Instruction[], options: ReplayOp
         if (text !== IMAGE_ROOT) throw new Error(`WORKDIR ${text}: the replay models ${IMAGE_ROOT} only`)
         break
       case 'ENV':
-        for (const [, name, value] of text.matchAll(/(\w+)=(\S+)/g)) current().env[name!] = value!
+        Object.assign(current().env, envValues(text))
         break
       case 'COPY':
         copy(current(), text, stages, options.contextDir, ignored)

@@ -43,10 +43,12 @@ function markReplay<T> (reply: FastifyReply, outcome: Outcome<T>): T {
 
 /**
  * Ids that are not zergling ids never reach the store: it would read them as CouchDB paths.
- * Checked before the body, so an unknown id is 404 whatever was sent with it.
+ * Checked before the body, so an unknown id is 404 whatever was sent with it. A callback hook:
+ * it runs on every request, and an async one would cost a promise each time.
  */
-async function checkId (request: { params: unknown }): Promise<void> {
-  if (!isZerglingId((request.params as IdParamsInput).id)) throw zerglingNotFound()
+function checkId (request: { params: unknown }, _reply: unknown, done: (error?: Error) => void): void {
+  if (isZerglingId((request.params as IdParamsInput).id)) done()
+  else done(zerglingNotFound())
 }
 
 declare module 'fastify' {

@@ -23,7 +23,8 @@ export interface DatabaseRegistry {
   destroyAll (): Promise<void>
 }
 
-export function createDatabaseRegistry (): DatabaseRegistry {
+/** `revsLimit`: the revisions each document keeps on its path (CouchDB's `_revs_limit`, 1000). */
+export function createDatabaseRegistry (revsLimit = 1000): DatabaseRegistry {
   const prefix = `couch-double-${randomHex(6)}`
   const databases = new Map<string, Database>()
   let generation = 0
@@ -32,7 +33,7 @@ export function createDatabaseRegistry (): DatabaseRegistry {
     names: () => [...databases.keys()].sort(),
     create (name) {
       generation += 1
-      const db: Database = { name, pouch: new PouchDB(`${prefix}-${generation}`, { adapter: 'memory' }), createdAt: Date.now() }
+      const db: Database = { name, pouch: new PouchDB(`${prefix}-${generation}`, { adapter: 'memory', revs_limit: revsLimit }), createdAt: Date.now() }
       databases.set(name, db)
       return db
     },

@@ -3,6 +3,7 @@
 // from PouchDB's memory adapter). See ./options.ts for the API.
 import { createSystemDatabases } from './cluster-setup.js'
 import { createDatabaseRegistry } from './database-registry.js'
+import { createLatencyQueue } from './latency-queue.js'
 import { restartLockout } from './lockout.js'
 import { authConfig, configValue, createNodes, setConfigValue } from './node-state.js'
 import type { CouchDouble, CouchDoubleOptions } from './options.js'
@@ -10,6 +11,7 @@ import { createDoubleServer, type Counters, type Faults } from './server.js'
 import { nodeNames, randomHex, type DoubleState } from './state.js'
 
 export type { CouchDouble, CouchDoubleOptions, CouchVersion } from './options.js'
+export { COUCHDB_3_4, type LatencyModel } from './latency-model.js'
 
 export async function startCouchDouble (options: CouchDoubleOptions = {}): Promise<CouchDouble> {
   const version = options.version ?? '3.4.3'
@@ -22,7 +24,7 @@ export async function startCouchDouble (options: CouchDoubleOptions = {}): Promi
   const names = nodeNames(Math.max(1, options.nodes ?? 1))
   const state: DoubleState = {
     version,
-    databases: createDatabaseRegistry(),
+    databases: createDatabaseRegistry(options.revsLimit),
     nodes: createNodes({ version, names, admins, cluster, systemDatabases }),
     adminActivationDelayMs: options.adminActivationDelayMs ?? 0,
     defaultMaxDocumentSize: options.maxDocumentSize ?? 8000000,
@@ -32,6 +34,7 @@ export async function startCouchDouble (options: CouchDoubleOptions = {}): Promi
   if (systemDatabases) createSystemDatabases(state)
   const counters: Counters = { writes: 0, requests: [], authFailures: 0 }
   const faults: Faults = { latencyMs: options.latencyMs ?? 0, cutNext: 0 }
+  if (options.latencyModel !== undefined) faults.latencyModel = createLatencyQueue(options.latencyModel)
   // The nodes with a listener of their own (add_node may list more in /_membership).
   const nodes = state.nodes.map((node) => ({ node, server: createDoubleServer(state, node, counters, faults), port: 0, listening: false }))
   const nodeAt = (i: number): typeof nodes[number] => {
@@ -68,12 +71,15 @@ export async function startCouchDouble (options: CouchDoubleOptions = {}): Promi
     get requests () { return counters.requests },
     set requests (value) { counters.requests = value },
     get authFailures () { return counters.authFailures },
+    get deepestModelledQueue () { return faults.latencyModel?.deepest ?? 0 },
     resetCounters () {
       counters.writes = 0
       counters.requests = []
       counters.authFailures = 0
+      faults.latencyModel?.resetDeepest()
     },
     setLatency (ms) { faults.latencyMs = ms },
+    setLatencyModel (model) { faults.latencyModel = model === undefined ? undefined : createLatencyQueue(model) },
     cutNextResponses (n) { faults.cutNext = n },
     expireSessions () {
       // One new secret per distinct old one, so nodes that shared a secret still share it.

@@ -98,3 +98,19 @@ describe('the freeze knob', () => {
     assert.equal(answered, false)
   })
 })
+
+describe('the double with a revision limit (the bench keeps fewer revisions than CouchDB\'s 1000)', () => {
+  let couch: CouchDouble
+  before(async () => { couch = await startCouchDouble({ revsLimit: 5 }) })
+  after(async () => { await couch.close() })
+
+  test('when a document was written more often than the limit, then revs=true lists only the newest revisions, as after PUT /{db}/_revs_limit', async () => {
+    await call(couch.url, 'PUT', '/limited', { auth: ADMIN })
+    let rev = (await call(couch.url, 'PUT', '/limited/doc', { auth: ADMIN, body: { v: 0 } })).body.rev as string
+    for (let v = 1; v < 9; v++) rev = (await call(couch.url, 'PUT', '/limited/doc', { auth: ADMIN, body: { v, _rev: rev } })).body.rev as string
+    const { body } = await call(couch.url, 'GET', '/limited/doc?revs=true', { auth: ADMIN })
+    assert.equal(body._rev, rev)
+    assert.equal(body._revisions.start, 9)
+    assert.equal(body._revisions.ids.length, 5)
+  })
+})

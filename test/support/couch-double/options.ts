@@ -1,4 +1,5 @@
 // The options and the handle of the CouchDB-protocol double (the API other tests code against).
+import type { LatencyModel } from './latency-model.js'
 
 export type CouchVersion = '1.6.1' | '2.3.1' | '3.4.3'
 
@@ -22,8 +23,20 @@ export interface CouchDoubleOptions {
   cluster?: 'shared' | 'fresh'
   /** added before every response; default 0 */
   latencyMs?: number
+  /**
+   * Answer each request in the time a real CouchDB would take at the current load (COUCHDB_3_4
+   * from ./latency-model.ts, or a model of your own); default off. For the bench: it makes every
+   * request take milliseconds.
+   */
+  latencyModel?: LatencyModel
   /** default 8000000 */
   maxDocumentSize?: number
+  /**
+   * Revisions each document keeps on its path, as `PUT /{db}/_revs_limit` sets on a real server;
+   * default 1000 (CouchDB's). PouchDB parses a document's whole rev tree on every read and write,
+   * so at a few thousand revisions a PUT costs the double ~19 ms: the bench keeps fewer.
+   */
+  revsLimit?: number
   /** node 0's port; default 0 (free port); the other nodes always get free ports */
   port?: number
   /**
@@ -51,8 +64,12 @@ export interface CouchDouble {
    * Refusals of a locked-out key (403) are not password checks and are not counted.
    */
   readonly authFailures: number
+  /** the most requests the latency model held at once since resetCounters() (0 while it is off) */
+  readonly deepestModelledQueue: number
   resetCounters (): void
   setLatency (ms: number): void
+  /** turns the latency model on (with this model) or off (undefined) */
+  setLatencyModel (model: LatencyModel | undefined): void
   /** every node: stop answering (close listeners + destroy sockets), keep all data in memory */
   stop (): Promise<void>
   /** every node: listen again on the same ports with the same data (a restart: lockout counts are forgotten) */

@@ -5,6 +5,7 @@ import { requireMember, seqString } from './databases.js'
 import { checkDocId, prepareDocument } from './documents.js'
 import { CouchError, couchErrors, fromPouchError } from './errors.js'
 import { allowMethods, boolParam, json, jsonParam, parseJsonObjectBody, positiveIntParam, requireJsonContentType, type Ctx, type Reply } from './http-kit.js'
+import { lowerBound, sortedIds } from './id-index.js'
 import { isV3, nextUuid } from './state.js'
 
 type Doc = Record<string, unknown>
@@ -70,38 +71,11 @@ async function offsetOf (db: Database, options: Record<string, unknown>): Promis
   const skip = Number(options.skip ?? 0)
   const start = options.key ?? options.startkey
   if (start === undefined) return skip
-  // CouchDB reads the offset from its b-tree; counting rows each time would make paging a large
-  // database cost O(n) per page here, so the ids are kept sorted until the next write.
   const ids = await sortedIds(db)
   const firstAtOrAfter = lowerBound(ids, start as string)
   if (options.descending !== true) return firstAtOrAfter + skip
   const firstAfter = ids[firstAtOrAfter] === start ? firstAtOrAfter + 1 : firstAtOrAfter
   return ids.length - firstAfter + skip
-}
-
-const idIndexes = new WeakMap<Database, { seq: unknown, ids: Promise<string[]> }>()
-
-/** Concurrent pages share one rebuild: ten clients arriving together must not read n rows ten times. */
-async function sortedIds (db: Database): Promise<string[]> {
-  const { update_seq: seq } = await db.pouch.info()
-  const cached = idIndexes.get(db)
-  if (cached !== undefined && cached.seq === seq) return await cached.ids
-  const ids = db.pouch.allDocs().then((result) => result.rows.map((row) => row.id))
-  idIndexes.set(db, { seq, ids })
-  ids.catch(() => { if (idIndexes.get(db)?.ids === ids) idIndexes.delete(db) })
-  return await ids
-}
-
-/** The index of the first id that is not before `key`, in the order PouchDB returned them. */
-function lowerBound (ids: readonly string[], key: string): number {
-  let low = 0
-  let high = ids.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if (ids[middle]! < key) low = middle + 1
-    else high = middle
-  }
-  return low
 }
 
 // POST /{db}/_bulk_docs

@@ -1,6 +1,6 @@
 // The HTTP side of one node: its node:http listener, request context, CouchDB's standard headers,
-// and the fault knobs (latency and cut responses shared by all nodes; stop/start on the same port
-// and the freeze gate per node).
+// and the fault knobs (latency, the latency model's queue and cut responses shared by all nodes;
+// stop/start on the same port and the freeze gate per node).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -8,6 +8,8 @@ import { authenticate } from './auth.js'
 import { CouchError } from './errors.js'
 import { createFreezeGate, type FreezeGate } from './freeze-gate.js'
 import type { Ctx, Reply } from './http-kit.js'
+import { requestKind } from './latency-model.js'
+import type { LatencyQueue } from './latency-queue.js'
 import type { NodeState } from './node-state.js'
 import { route } from './router.js'
 import type { DoubleState } from './state.js'
@@ -22,6 +24,8 @@ export interface Counters {
 export interface Faults {
   latencyMs: number
   cutNext: number
+  /** The CouchDB latency model's queue, when it is on (one machine: every node's requests share it). */
+  latencyModel?: LatencyQueue
 }
 
 export interface DoubleServer {
@@ -81,6 +85,8 @@ export function createDoubleServer (state: DoubleState, node: NodeState, counter
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const leave = await control.gate.enter()
     if (leave === undefined) return
+    const kind = faults.latencyModel === undefined ? undefined : requestKind(method, path.split('/').filter((part) => part !== ''))
+    const modelled = kind === undefined ? undefined : faults.latencyModel?.admit(kind)
     try {
       if (faults.latencyMs > 0) await sleep(faults.latencyMs)
       const parts = path.split('/').slice(1).filter((part, i, all) => part !== '' || i < all.length - 1)
@@ -110,6 +116,10 @@ export function createDoubleServer (state: DoubleState, node: NodeState, counter
       reply = errorReply(err)
     } finally {
       leave()
+    }
+    if (modelled !== undefined) {
+      modelled.answered(rowCount(reply))
+      await modelled.done
     }
     if (wrote && MUTATING.has(method) && reply.status < 300) counters.writes += 1
     counters.requests.push({ method, path, status: reply.status })
@@ -143,6 +153,11 @@ export function createDoubleServer (state: DoubleState, node: NodeState, counter
   }
 
   return control
+}
+
+function rowCount (reply: Reply): number {
+  const rows = (reply.body as { rows?: unknown } | undefined)?.rows
+  return Array.isArray(rows) ? rows.length : 0
 }
 
 /** CouchDB-shaped error; anything unexpected is a 500 that never leaks a stack or a secret. */
