@@ -8,14 +8,17 @@
 //   MANIFEST lists but is missing fails it too ("N missing files"): nothing is deleted then.
 // - A table file that is present but truncated is not looked at on open at all: it is found on
 //   the first read (`Table::Open` checks the footer's magic number), and PouchDB turns that
-//   read error into 404 "missing" (see embedded-database.ts). Here every table's last 8 bytes
-//   must be leveldb's table magic number (table/format.h, kTableMagicNumber).
+//   read error into 404 "missing" (see embedded-database.ts). Here the last 8 bytes of every
+//   table the MANIFEST lists must be leveldb's table magic number (table/format.h,
+//   kTableMagicNumber). A table it does not list holds nothing leveldb will read: the output of
+//   a compaction stopped by a close, or an obsolete one (leveldb-manifest.ts); the open deletes it.
 // What these checks cannot see: damage inside a table that leaves its footer whole (found on
 // read, at run time), a damaged log record (leveldb skips it and logs "dropping N bytes" in its
 // LOG, which the store repeats as a warning), and a stale MANIFEST restored beside newer tables
 // (leveldb deletes the tables it does not list, as it must after a crash mid-compaction).
 import { open, readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { liveTables } from './leveldb-manifest.js'
 
 export type DirectoryVerdict =
   /** No database here yet: leveldb may create one. */
@@ -52,7 +55,10 @@ export async function inspectLeveldbDirectory (directory: string): Promise<Direc
   const manifest = /^(MANIFEST-\d+)\n$/.exec(current)?.[1]
   if (manifest === undefined) return { kind: 'damaged', problem: 'its CURRENT file does not name a MANIFEST' }
   if (!names.includes(manifest)) return { kind: 'damaged', problem: `its CURRENT file names ${manifest}, which is missing` }
-  for (const table of dataFiles.filter((name) => TABLE_FILE.test(name))) {
+  // Every table when the MANIFEST cannot be read: leveldb's open then fails and deletes nothing.
+  const live = liveTables(await readFile(join(directory, manifest)))
+  const judged = dataFiles.filter((name) => TABLE_FILE.test(name) && (live === undefined || live.has(Number.parseInt(name, 10))))
+  for (const table of judged) {
     if (!await endsWithTableMagic(join(directory, table))) {
       return { kind: 'damaged', problem: `its table file ${table} is truncated or is not a leveldb table` }
     }
