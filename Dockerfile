@@ -35,6 +35,8 @@ COPY package.json package-lock.json ./
 # install script has to run; the npm cache stays in the build cache, not in the image.
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=build /app/dist ./dist
+# The web map's page, scripts and styles, served as they are (no build step).
+COPY web ./web
 # The embedded store's directory (used when no CouchDB is configured) belongs to the runtime user.
 RUN mkdir -p data && chown 1000:1000 data
 # The base image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it.

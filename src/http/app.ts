@@ -1,6 +1,7 @@
 // The overmind HTTP app as a Fastify plugin, plus createApp() which builds a Fastify instance
 // around it with the server options the API relies on. Tests call createApp() and `inject`;
 // src/http/server.ts adds the process work (listen, signals, graceful close).
+import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
@@ -19,6 +20,7 @@ import changesRoutes from './routes/changes.js'
 import healthRoutes from './routes/health.js'
 import zerglingRoutes from './routes/zerglings.js'
 import storePlugin from './store-plugin.js'
+import webMap from './web-map.js'
 
 export interface AppOptions {
   store: ZerglingStore
@@ -31,6 +33,8 @@ export interface AppOptions {
   policy?: HttpPolicy
   /** The change streams' limits (tests make them small). */
   stream?: ChangeStreamOptions
+  /** Shown on the web map and in the stream's `live` event; in Kubernetes the host name is the pod's. */
+  replica?: string
 }
 
 const API_METHODS = ['GET', 'HEAD', 'POST', 'DELETE']
@@ -69,7 +73,8 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   }
   await fastify.register(metricsPlugin, { metrics: options.metrics })
   await fastify.register(storePlugin, { store: options.store })
-  await fastify.register(changeStreams, { stream: options.stream, isDraining, drain: options.drain })
+  const replica = options.replica ?? hostname()
+  await fastify.register(changeStreams, { stream: { replica, ...options.stream }, isDraining, drain: options.drain })
   await fastify.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -91,6 +96,7 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
     transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '')
   })
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
+  await fastify.register(webMap, { replica })
 }
 
 export type CreateAppOptions = AppOptions & Pick<FastifyServerOptions, 'logger' | 'loggerInstance'>

@@ -3,7 +3,6 @@
 // all of them, and their end when the service shuts down: each gets a last `closing` event and
 // its connection closes, so that no stream holds up the shutdown (connection-drain.ts) and every
 // client reconnects elsewhere from where it was. Counted in /metrics.
-import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
 import type { FastifyReply } from 'fastify'
 import { Counter, Gauge } from 'prom-client'
@@ -35,8 +34,7 @@ export default fp(async function changeStreamsPlugin (fastify, options: { stream
   const { heartbeatMs = 15_000, maxBufferedBytes = 512 * 1024, stallMs = 30_000, graceMs = 5000, retryMs = 2000, ...feedOptions } = options.stream ?? {}
   const sse: SseResponseOptions = { maxBufferedBytes, stallMs, graceMs, retryMs }
   const isDraining = options.isDraining ?? (() => false)
-  // In Kubernetes the host name is the pod's name: the replica a person sees on the map.
-  const feed = createChangeFeed(fastify.store, { replica: hostname(), ...feedOptions, describe: (error) => toErrorResponse(error).body })
+  const feed = createChangeFeed(fastify.store, { ...feedOptions, describe: (error) => toErrorResponse(error).body })
   const responses = new Set<SseResponse>()
   let closing = false
 

@@ -76,7 +76,14 @@ describe('bad input', () => {
       const badId = template === 'REAL-in-capitals' ? id.toUpperCase() : template === 'REAL-with-a-suffix' ? `${id}x` : template
       idsSeenByStore.length = 0
       for (const [method, suffix, payload] of [['GET', '', undefined], ['GET', '/history', undefined], ['POST', '', '"M"'], ['POST', '/_action', '"M"'], ['DELETE', '', undefined]] as const) {
-        const response = await ctx.app.inject({ method, url: `/zerglings/${badId}${suffix}`, payload })
+        const url = `/zerglings/${badId}${suffix}`
+        const response = await ctx.app.inject({ method, url, payload })
+        // A client's URL parser (inject's, a browser's, curl's) turns `/zerglings/..` into `/`,
+        // the web map; the server itself answers 404 for the path as sent.
+        if (method === 'GET' && new URL(url, 'http://overmind').pathname === '/') {
+          assert.equal(response.headers['content-type'], 'text/html; charset=utf-8')
+          continue
+        }
         assert.equal(response.statusCode, 404, `${method} /zerglings/${badId.slice(0, 40)}`)
         assert.equal(response.json().error, 'not_found')
       }

@@ -138,6 +138,9 @@ describe('bad input, property-based', () => {
       await ensureLive()
       stored = await snapshot()
       const url = LIVE.reduce((text, stand, i) => text.split(stand).join(live[i]!).split(stand.toUpperCase()).join(live[i]!.toUpperCase()), rawPath)
+      // GET /zerglings/_changes is the change stream, an answer that never ends (inject would
+      // wait for it forever); its bad input is test/http/change-stream.test.ts's.
+      fc.pre(!(verb === 'GET' && URL.parse(url, 'http://overmind')?.pathname.replace(/\/+$/, '') === '/zerglings/_changes'))
       const sentHeaders = Object.fromEntries(Object.entries(rawHeaders).filter(([, value]) => value !== undefined)) as Record<string, string>
       const response = await ctx.app.inject({ method: verb as 'GET', url, headers: sentHeaders, payload })
       ledger.add({ sent: 1, acknowledged: response.statusCode < 300 ? 1 : 0, serverErrors: response.statusCode >= 500 ? 1 : 0 })

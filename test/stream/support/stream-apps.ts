@@ -27,7 +27,7 @@ export interface StreamApps {
 }
 
 async function listen (store: ZerglingStore, stream: ChangeStreamOptions, replica: string): Promise<StreamApp> {
-  const app = await createApp({ store, stream: { replica, ...stream } })
+  const app = await createApp({ store, stream, replica })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   return { url, app, store }
 }

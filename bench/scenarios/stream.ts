@@ -1,0 +1,156 @@
+// The change stream under load (issue 14): 1000 SSE clients on one replica of the embedded store
+// while commands run, beside the same command load with no client. Measured: the delay from a
+// command's 200 to its event at the clients (p50, p99, on a sample of the clients spread over the
+// order the replica writes to them), the command rate with and without the clients, and the
+// replica's resident memory. Targets: p99 ≤ 250 ms, rate ≥ 0.9× the run without clients, RSS ≤
+// 250 MB. Every client but the sampled ones reads and discards; all of them read, so none is
+// dropped for being slow (that is counted too: it must stay 0).
+import { request, Agent, type IncomingMessage } from 'node:http'
+import { join } from 'node:path'
+import type { BenchContext } from '../support/context.js'
+import { startOvermind } from '../support/overmind.js'
+import { sampleMemory, type Memory } from '../support/rss.js'
+
+export interface StreamBenchResult {
+  clients: number
+  /** Commands a second through the replica, with the clients connected and without. */
+  commandsPerSecond: { withClients: number, withoutClients: number }
+  /** From a command's 200 to its event at a sampled client. */
+  delayMs: { p50: number, p99: number, max: number, samples: number }
+  /** Events the sampled clients never got within the run (must be 0). */
+  missing: number
+  dropped: number
+  memory: Memory
+}
+
+const CLIENTS = 1000
+const SAMPLED = 50
+const ZERGLINGS = 50
+const CONCURRENCY = 10
+
+export async function streamScenario (ctx: BenchContext, clients = CLIENTS): Promise<StreamBenchResult> {
+  const durationMs = ctx.plan.durationS * 1000
+  const serve = await startOvermind(ctx, 'overmind-embedded-stream', { store: 'embedded', dataDir: join(ctx.tmpDir, 'stream-embedded') })
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
+  try {
+    const ids = await Promise.all(Array.from({ length: ZERGLINGS }, async () => await spawn(serve.baseUrl, agent)))
+    const withoutClients = await commandLoad(serve.baseUrl, agent, ids, durationMs)
+    ctx.log(`stream: ${withoutClients.rate.toFixed(0)} commands/s without clients; connecting ${clients} clients`)
+
+    const sampler = sampleMemory(serve.child.pid)
+    const every = Math.ceil(clients / SAMPLED)
+    const streams = await Promise.all(Array.from({ length: clients }, async (_, i) => await openClient(serve.baseUrl, i % every === 0)))
+    const withClients = await commandLoad(serve.baseUrl, agent, ids, durationMs)
+    // Let the last events arrive before judging what is missing.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const memory = sampler.stop()
+    // A state can fold into a later one of the same zergling (the feed shows the latest): a
+    // command's event is the first one at its revision or after.
+    const delays: number[] = []
+    let missing = 0
+    for (const { arrivals } of streams) {
+      if (arrivals === undefined) continue
+      for (const [key, answeredAt] of withClients.answered) {
+        const [id, generation] = key.split(' ')
+        const seen = (arrivals.get(id!) ?? []).find(([at]) => at >= Number(generation))
+        if (seen === undefined) missing++
+        else delays.push(Math.max(0, seen[1] - answeredAt))
+      }
+    }
+    const metrics = await (await fetch(`${serve.baseUrl}/metrics`)).text()
+    for (const stream of streams) stream.close()
+    delays.sort((a, b) => a - b)
+    const at = (q: number): number => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? Number.NaN
+    return {
+      clients,
+      commandsPerSecond: { withClients: withClients.rate, withoutClients: withoutClients.rate },
+      delayMs: { p50: at(0.5), p99: at(0.99), max: delays.at(-1) ?? Number.NaN, samples: delays.length },
+      missing,
+      dropped: Number(/^overmind_stream_dropped_total (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN),
+      memory
+    }
+  } finally {
+    agent.destroy()
+    await serve.child.stop()
+  }
+}
+
+/** One line per figure, for latest.md. */
+export function describeStreamResult (result: StreamBenchResult): string[] {
+  const { withClients, withoutClients } = result.commandsPerSecond
+  return [
+    `| stream: command → event at ${result.clients} SSE clients, p50 / p99 (embedded) | ${Math.round(result.delayMs.p50)} / ${Math.round(result.delayMs.p99)} ms | p99 ≤ 250 ms |`,
+    `| stream: command rate with ${result.clients} clients vs without | ${(withClients / withoutClients).toFixed(2)}× (${withClients.toFixed(0)} vs ${withoutClients.toFixed(0)}/s) | ≥ 0.9× |`,
+    `| stream: resident memory with ${result.clients} clients (peak) | ${Math.round(result.memory.peakMb)} MB | ≤ 250 MB |`,
+    `| stream: events missed / clients dropped | ${result.missing} / ${result.dropped} | 0 / 0 |`
+  ]
+}
+
+async function spawn (baseUrl: string, agent: Agent): Promise<string> {
+  const { body } = await send(`${baseUrl}/zerglings/`, agent, '')
+  return (JSON.parse(body) as { zergling: { id: string } }).zergling.id
+}
+
+/** `CONCURRENCY` loops of one command each on the zerglings in turn; `answered`: `id generation` → when its 200 came. */
+async function commandLoad (baseUrl: string, agent: Agent, ids: string[], durationMs: number): Promise<{ rate: number, answered: Map<string, number> }> {
+  const answered = new Map<string, number>()
+  const started = performance.now()
+  let done = 0
+  let next = 0
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (performance.now() - started < durationMs) {
+      const id = ids[next++ % ids.length]!
+      const { status, body } = await send(`${baseUrl}/zerglings/${id}?history=none`, agent, '"M"')
+      if (status !== 200) throw new Error(`a command answered ${status}: ${body}`)
+      answered.set(`${id} ${Number.parseInt((JSON.parse(body) as { zergling: { _rev: string } }).zergling._rev, 10)}`, performance.now())
+      done++
+    }
+  }))
+  return { rate: done / ((performance.now() - started) / 1000), answered }
+}
+
+async function send (url: string, agent: Agent, body: string): Promise<{ status: number, body: string }> {
+  return await new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { text += chunk })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: text }) })
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** One SSE client from `now`; a sampled one notes, per zergling, each revision generation and when it arrived. */
+async function openClient (baseUrl: string, sampled: boolean): Promise<{ arrivals?: Map<string, Array<[number, number]>>, close: () => void }> {
+  const arrivals = sampled ? new Map<string, Array<[number, number]>>() : undefined
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    request(`${baseUrl}/zerglings/_changes`, { agent: false }, resolve).on('error', reject).end()
+  })
+  let pending = ''
+  let live = false
+  response.setEncoding('utf8')
+  response.on('data', (chunk: string) => {
+    if (arrivals === undefined && live) return
+    const now = performance.now()
+    pending += chunk
+    const end = pending.lastIndexOf('\n\n')
+    if (end < 0) return
+    const complete = pending.slice(0, end)
+    pending = pending.slice(end + 2)
+    if (complete.includes('event: live')) live = true
+    if (arrivals === undefined) return
+    for (const match of complete.matchAll(/"id":"([0-9a-f-]{36})".*?"_rev":"(\d+)-/g)) {
+      const seen = arrivals.get(match[1]!) ?? []
+      seen.push([Number(match[2]), now])
+      arrivals.set(match[1]!, seen)
+    }
+  })
+  // Wait for `live`, so that every client is listening before the load starts.
+  await new Promise<void>((resolve) => {
+    const check = (): void => { if (live) { response.off('data', check); resolve() } }
+    response.on('data', check)
+  })
+  return { arrivals, close: () => { response.destroy() } }
+}
