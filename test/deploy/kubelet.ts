@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { IContainer } from 'kubernetes-models/v1/Container'
 import type { IProbe } from 'kubernetes-models/v1/Probe'
-import { parseDockerfile } from './dockerfile.js'
+import { envValues, parseDockerfile } from './dockerfile.js'
 import { containerEnvironment, describe, REPO_ROOT, type ContainerRef, type K8sObject } from './manifests.js'
 
 export interface ImageConfig { entrypoint: string[], cmd: string[], env: Record<string, string> }
@@ -20,7 +20,7 @@ export function runtimeImage (dockerfile = join(REPO_ROOT, 'Dockerfile')): Image
     if (keyword === 'FROM') image = { entrypoint: [], cmd: [], env: {} }
     if (keyword === 'ENTRYPOINT') image.entrypoint = JSON.parse(args) as string[]
     if (keyword === 'CMD') image.cmd = JSON.parse(args) as string[]
-    if (keyword === 'ENV') for (const [, name, value] of args.matchAll(/(\w+)=(\S+)/g)) image.env[name!] = value!
+    if (keyword === 'ENV') Object.assign(image.env, envValues(args))
   }
   return image
 }

@@ -11,7 +11,10 @@ import { retryAfterMs } from '../client/retry-after.js'
 import { listZerglings, type Detail } from '../client/zergling-pages.js'
 import { wholeOption, type Verb, type VerbContext } from './verb.js'
 
-interface Shown { type: string, data: Record<string, unknown> }
+/** A zergling's change as the stream carries it: `{"type","zergling":{id,location,…,_rev}}`. */
+interface Shown { type: string, data: { type: string, zergling: Record<string, unknown> } }
+
+const ZERGLING_EVENTS = new Set(['spawned', 'moved', 'deleted'])
 
 const FIRST_RECONNECT_MS = 1000
 const MAX_RECONNECT_MS = 30_000
@@ -44,8 +47,10 @@ options:
     try {
       const first = await connect(context, undefined, stop.signal)
       if (first === 'stopped') return
-      if (first.kind === 'stream') await follow(context, first.response, show, stop.signal)
-      else await poll(context, { intervalMs, status: first.status }, show, stop.signal)
+      if (first.kind === 'stream') {
+        context.notice('following the change stream: each change from now on, until Ctrl-C')
+        await follow(context, first.response, show, stop.signal)
+      } else await poll(context, { intervalMs, status: first.status }, show, stop.signal)
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
@@ -90,8 +95,8 @@ async function follow (context: VerbContext, opened: Response, show: (event: Sho
       if (signal.aborted) return
       const event = streamed(message)
       if (message.id !== undefined) lastEventId = message.id
-      if (event === undefined) context.notice(`skipped an event whose data is not a JSON object: ${message.data.slice(0, 80)}`)
-      else show(event)
+      if (typeof event === 'string') context.notice(event)
+      else if (event !== undefined) show(event)
     }, (ms) => { retryMs = ms }).catch(() => {})
     if (signal.aborted) return
     context.notice(`the change stream closed; reconnecting in ${retryMs / 1000} s${lastEventId === undefined ? '' : ` from event ${lastEventId}`}`)
@@ -104,12 +109,25 @@ async function follow (context: VerbContext, opened: Response, show: (event: Sho
   }
 }
 
-function streamed (message: EventSourceMessage): Shown | undefined {
+/**
+ * A zergling's event to show, or a sentence for stderr (the brain's state, the replica closing or
+ * dropping the stream, data that is not what the stream sends), or nothing (`live`, and event
+ * names a later service may add).
+ */
+function streamed (message: EventSourceMessage): Shown | string | undefined {
   let data: unknown
-  try { data = JSON.parse(message.data) } catch { return undefined }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined
-  const named = (data as { type?: unknown }).type
-  return { type: message.event ?? (typeof named === 'string' ? named : 'changed'), data: data as Record<string, unknown> }
+  try { data = JSON.parse(message.data) } catch { data = undefined }
+  const fields = typeof data === 'object' && data !== null && !Array.isArray(data) ? data as Record<string, unknown> : undefined
+  const type = message.event ?? 'message'
+  if (ZERGLING_EVENTS.has(type)) {
+    const zergling = fields?.zergling
+    if (typeof zergling !== 'object' || zergling === null || Array.isArray(zergling)) return `skipped a ${type} event without a zergling: ${message.data.slice(0, 80)}`
+    return { type, data: { type, zergling: zergling as Record<string, unknown> } }
+  }
+  if (type === 'brain') return fields?.brain === 'ok' ? 'the service can read its store again; the stream carries on from where it was' : 'the service cannot read its store; the stream waits for it and then carries on without a gap'
+  if (type === 'closing') return 'the replica serving the stream is shutting down'
+  if (type === 'dropped') return 'the service dropped this stream, as it was not read fast enough'
+  return undefined
 }
 
 async function poll (context: VerbContext, { intervalMs, status }: { intervalMs: number, status: number }, show: (event: Shown) => void, signal: AbortSignal): Promise<void> {
@@ -135,16 +153,16 @@ async function poll (context: VerbContext, { intervalMs, status }: { intervalMs:
 
 /** A polled change as the stream would carry it: the zergling's state with its history length and revision. */
 async function polledEvent (context: VerbContext, { type, zergling }: PolledChange): Promise<Shown> {
-  if (type === 'deleted') return { type, data: { ...zergling, deleted: true } }
+  if (type === 'deleted') return { type, data: { type, zergling: { id: zergling.id } } }
   const answer = await context.client().send({ method: 'GET', path: `/zerglings/${zergling.id}?history=none` }).catch((error: unknown) => {
     if (error instanceof CliFailure && error.answer?.status === 404) return undefined
     throw error
   })
-  if (answer === undefined) return { type: 'deleted', data: { ...zergling, deleted: true } }
-  return { type, data: { ...(answer.body as { zergling: Detail }).zergling } }
+  if (answer === undefined) return { type: 'deleted', data: { type: 'deleted', zergling: { id: zergling.id } } }
+  return { type, data: { type, zergling: { ...(answer.body as { zergling: Detail }).zergling } } }
 }
 
-function formatEvent ({ type, data }: Shown): string {
+function formatEvent ({ type, data: { zergling: data } }: Shown): string {
   const location = (data.location ?? {}) as { x?: unknown, y?: unknown }
   const cell = (value: unknown): string => value === undefined ? '-' : String(value)
   return `${type.padEnd(8)}  ${cell(data.id).padEnd(36)}  ${cell(location.x).padStart(6)}  ${cell(location.y).padStart(6)}  ${cell(data.facing).padEnd(6)}  ${cell(data.historyLength)}`.trimEnd()
