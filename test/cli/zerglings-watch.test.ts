@@ -27,7 +27,7 @@ async function startFakeStream (): Promise<{ url: string, connections: IncomingH
     if (connections.length === 1) {
       res.write('retry: 100\n\n: heartbeat\n\n')
       res.write(`id: 7\nevent: spawned\ndata: ${JSON.stringify(change('spawned', zergling(ID, 0, 0)))}\n\n`)
-      res.write(`id: 8\nevent: brain\ndata: {"brain":"ok"}\n\n`)
+      res.write('id: 8\nevent: brain\ndata: {"brain":"ok"}\n\n')
       res.end(`id: 8\nevent: moved\ndata: ${JSON.stringify(change('moved', zergling(ID, 1, 2)))}\n\n`)
     } else {
       res.write(`id: 9\nevent: moved\ndata: ${JSON.stringify(change('moved', zergling(ID, 2, 3)))}\n\n`)
