@@ -15,6 +15,7 @@ import { writeReports } from './report/write.js'
 import { benchCouch } from './scenarios/couchdb.js'
 import { benchEmbedded } from './scenarios/embedded.js'
 import { readyScenario } from './scenarios/ready.js'
+import { streamScenario, type StreamBenchResult } from './scenarios/stream.js'
 import { buildService } from './support/build.js'
 import { FULL_PLAN, QUICK_PLAN, type BenchContext } from './support/context.js'
 import { startCouch } from './support/couch-process.js'
@@ -60,6 +61,7 @@ async function main (): Promise<number> {
   const results: LoadResult[] = []
   const memory: MemoryRecord[] = []
   let readyMs: number[] = []
+  let stream: StreamBenchResult | undefined
   let nodeOptions = ''
   const notes: string[] = []
   try {
@@ -77,6 +79,13 @@ async function main (): Promise<number> {
       results.push(...embedded.results)
       memory.push(...embedded.memory)
       await ctx.ceiling.stop()
+      log('stream: 1000 SSE clients on one embedded replica while commands run')
+      try {
+        stream = await streamScenario(ctx)
+      } catch (error) {
+        // A --service-ref from before the change stream has none to measure.
+        notes.push(`The stream scenario did not run: ${(error as Error).message}`)
+      }
     }
     const couchdb = await benchCouch(ctx)
     results.push(...couchdb.results)
@@ -96,7 +105,8 @@ async function main (): Promise<number> {
     results,
     memory,
     readyMs,
-    targets: computeTargets(results, memory, readyMs, plan.concurrencies),
+    ...(stream === undefined ? {} : { stream }),
+    targets: computeTargets(results, memory, readyMs, plan.concurrencies, stream),
     notes: [...notes, ...standingNotes(process.env.COUCHDB_BENCH_URL === undefined, nodeOptions)]
   }
   for (const file of await writeReports(resultsDir, report, values.name)) log(`wrote ${file}`)

@@ -2,6 +2,7 @@
 import type { BenchPlan } from '../support/context.js'
 import type { LoadResult } from '../support/result.js'
 import type { MemoryRecord } from '../support/rss.js'
+import type { StreamBenchResult } from '../scenarios/stream.js'
 
 export interface Machine {
   cpu: string
@@ -19,7 +20,7 @@ export interface TargetCheck {
   /** `value >= limit` or `value <= limit` passes. */
   comparison: '>=' | '<='
   limit: number
-  unit: 'x' | 'MB' | 'ms' | 'errors'
+  unit: 'x' | 'MB' | 'ms' | 'errors' | 'events'
   pass: boolean
 }
 
@@ -34,6 +35,8 @@ export interface BenchReport {
   results: LoadResult[]
   memory: MemoryRecord[]
   readyMs: number[]
+  /** The change stream under 1000 clients (embedded), when the service has one. */
+  stream?: StreamBenchResult
   targets: TargetCheck[]
   notes: string[]
 }

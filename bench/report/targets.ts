@@ -4,10 +4,11 @@ import { HISTORY_QUERIES } from '../scenarios/history.js'
 import { errorCount, round, type LoadResult } from '../support/result.js'
 import type { MemoryRecord } from '../support/rss.js'
 import type { TargetCheck } from './model.js'
+import type { StreamBenchResult } from '../scenarios/stream.js'
 
 type Find = (scenario: string, target: string, match?: (r: LoadResult) => boolean) => LoadResult | undefined
 
-export function computeTargets (results: LoadResult[], memory: MemoryRecord[], readyMs: number[], concurrencies: number[]): TargetCheck[] {
+export function computeTargets (results: LoadResult[], memory: MemoryRecord[], readyMs: number[], concurrencies: number[], stream?: StreamBenchResult): TargetCheck[] {
   const find: Find = (scenario, target, match = () => true) =>
     results.find((r) => r.scenario === scenario && r.target === target && match(r))
   const checks: TargetCheck[] = []
@@ -53,6 +54,7 @@ export function computeTargets (results: LoadResult[], memory: MemoryRecord[], r
     const median = [...readyMs].sort((a, b) => a - b)[Math.floor(readyMs.length / 2)]!
     checks.push({ name: 'ready after start, embedded store (median)', formula: `runs: ${readyMs.join(', ')} ms`, value: median, comparison: '<=', limit: 1000, unit: 'ms', pass: median <= 1000 })
   }
+  if (stream !== undefined) checks.push(...streamTargets(stream))
   const failing = results.filter((r) => errorCount(r) > 0)
   const errors = failing.reduce((sum, r) => sum + errorCount(r), 0)
   checks.push({
@@ -69,4 +71,17 @@ export function computeTargets (results: LoadResult[], memory: MemoryRecord[], r
 
 function compare (value: number, comparison: '>=' | '<=', limit: number): boolean {
   return comparison === '>=' ? value >= limit : value <= limit
+}
+
+/** Issue 14's targets for 1000 SSE clients on one embedded replica while commands run. */
+function streamTargets ({ clients, delayMs, commandsPerSecond: { withClients, withoutClients }, memory, missing, dropped }: StreamBenchResult): TargetCheck[] {
+  const rate = round(withClients / withoutClients)
+  const peak = round(memory.peakMb, 1)
+  const lost = missing + dropped
+  return [
+    { name: `stream: command 200 → event at ${clients} SSE clients, p99 (embedded)`, formula: `p50 ${Math.round(delayMs.p50)} ms, max ${Math.round(delayMs.max)} ms, ${delayMs.samples} samples`, value: Math.round(delayMs.p99), comparison: '<=', limit: 250, unit: 'ms', pass: delayMs.p99 <= 250 },
+    { name: `stream: command rate with ${clients} clients vs without`, formula: `${Math.round(withClients)} / ${Math.round(withoutClients)} commands/s`, value: rate, comparison: '>=', limit: 0.9, unit: 'x', pass: rate >= 0.9 },
+    { name: `stream: resident memory with ${clients} clients (peak, VmHWM)`, formula: 'the replica serving the streams', value: peak, comparison: '<=', limit: 250, unit: 'MB', pass: peak <= 250 },
+    { name: 'stream: events missed by sampled clients, clients dropped', formula: `${missing} missed, ${dropped} dropped`, value: lost, comparison: '<=', limit: 0, unit: 'events', pass: lost === 0 }
+  ]
 }

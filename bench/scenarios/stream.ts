@@ -75,17 +75,6 @@ export async function streamScenario (ctx: BenchContext, clients = CLIENTS): Pro
   }
 }
 
-/** One line per figure, for latest.md. */
-export function describeStreamResult (result: StreamBenchResult): string[] {
-  const { withClients, withoutClients } = result.commandsPerSecond
-  return [
-    `| stream: command → event at ${result.clients} SSE clients, p50 / p99 (embedded) | ${Math.round(result.delayMs.p50)} / ${Math.round(result.delayMs.p99)} ms | p99 ≤ 250 ms |`,
-    `| stream: command rate with ${result.clients} clients vs without | ${(withClients / withoutClients).toFixed(2)}× (${withClients.toFixed(0)} vs ${withoutClients.toFixed(0)}/s) | ≥ 0.9× |`,
-    `| stream: resident memory with ${result.clients} clients (peak) | ${Math.round(result.memory.peakMb)} MB | ≤ 250 MB |`,
-    `| stream: events missed / clients dropped | ${result.missing} / ${result.dropped} | 0 / 0 |`
-  ]
-}
-
 async function spawn (baseUrl: string, agent: Agent): Promise<string> {
   const { body } = await send(`${baseUrl}/zerglings/`, agent, '')
   return (JSON.parse(body) as { zergling: { id: string } }).zergling.id

@@ -5,7 +5,7 @@
 // With a git ref (`--service-ref main`) the service is that commit's src/, so that the same bench
 // can measure the branch and what it would replace.
 import { execFile } from 'node:child_process'
-import { copyFile, mkdir, rm } from 'node:fs/promises'
+import { copyFile, cp, mkdir, rm } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -24,8 +24,14 @@ export async function buildService (root: string, outRoot: string, ref?: string)
     await rm(sources, { recursive: true, force: true })
     await mkdir(sources, { recursive: true })
     const { stdout: commit } = await run('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root })
-    await run('sh', ['-c', `git archive ${commit.trim()} src package.json tsconfig.json tsconfig.build.json Dockerfile | tar -x -C "${sources}"`], { cwd: root })
+    // web/ (the map's files, read at start) exists only from issue 14 on.
+    const { stdout: tree } = await run('git', ['ls-tree', '--name-only', commit.trim()], { cwd: root })
+    const paths = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'Dockerfile', 'web'].filter((path) => tree.split('\n').includes(path))
+    await run('sh', ['-c', `git archive ${commit.trim()} ${paths.join(' ')} | tar -x -C "${sources}"`], { cwd: root })
   }
+  // The service reads web/ beside its dist/ (src/http/web-map.ts).
+  await rm(join(outRoot, 'web'), { recursive: true, force: true })
+  if (existsSync(join(sources, 'web'))) await cp(join(sources, 'web'), join(outRoot, 'web'), { recursive: true })
   // src/version.ts reads ../package.json next to its own directory.
   await copyFile(join(sources, 'package.json'), join(outRoot, 'package.json'))
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
