@@ -15,7 +15,8 @@ export interface CouchConnection {
 
 export type StoreConfig =
   | { kind: 'embedded', dataDir: string, database: string }
-  | { kind: 'couchdb', couch: CouchConnection }
+  /** `reads`: where a GET of one zergling is answered from (OVERMIND_READS; store/memory-watch.ts). */
+  | { kind: 'couchdb', couch: CouchConnection, reads?: 'couchdb' | 'memory' }
 
 export interface BootstrapConfig {
   /** The non-admin user the service may run as (the `app-user` step creates it). */

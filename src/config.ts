@@ -35,6 +35,7 @@ const VARIABLES = {
   COUCHDB_PASSWORD_FILE: { meaning: 'file holding the password (a mounted Secret); instead of `COUCHDB_PASSWORD`', secret: true, parse: text },
   OVERMIND_COUCHDB_TIMEOUT_MS: { meaning: 'upper bound for one call to CouchDB, in milliseconds', default: '5000', parse: wholeNumber(1, 600_000) },
   OVERMIND_COUCHDB_AUTH: { meaning: '`cookie` (one `_session` login, then its cookie) or `basic` (the password on every request, which CouchDB hashes each time)', default: 'cookie', parse: oneOf(['cookie', 'basic'] as const) },
+  OVERMIND_READS: { meaning: '`couchdb`: every `GET /zerglings/<id>` reads CouchDB; `memory`: a zergling this replica wrote or read is answered from its memory while its reading of CouchDB\'s changes feed vouches for it, so another replica\'s change may show up to the feed\'s delay later (README, "Reads")', default: 'couchdb', parse: oneOf(['couchdb', 'memory'] as const) },
   COUCHDB_APP_USERNAME: { meaning: 'bootstrap `app-user`: the non-admin user to create for the service', parse: text },
   COUCHDB_APP_PASSWORD: { meaning: 'its password', secret: true, parse: text },
   COUCHDB_APP_PASSWORD_FILE: { meaning: 'file holding it; instead of `COUCHDB_APP_PASSWORD`', secret: true, parse: text },
@@ -78,6 +79,7 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
   const port = read('COUCHDB_SERVICE_PORT')!
   const requestTimeoutMs = read('OVERMIND_COUCHDB_TIMEOUT_MS')!
   const auth = read('OVERMIND_COUCHDB_AUTH')!
+  const reads = read('OVERMIND_READS')!
   const username = read('COUCHDB_USERNAME')
   const password = secret(env, 'COUCHDB_PASSWORD')
   const appPassword = secret(env, 'COUCHDB_APP_PASSWORD')
@@ -86,7 +88,7 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
     logLevel: read('OVERMIND_LOG_LEVEL')!,
     store: couchUrl === undefined && host === undefined
       ? { kind: 'embedded', dataDir: read('OVERMIND_DATA_DIR')!, database }
-      : { kind: 'couchdb', couch: couchConnection({ couchUrl, host, port, username, password, database, requestTimeoutMs, auth }) },
+      : { kind: 'couchdb', couch: couchConnection({ couchUrl, host, port, username, password, database, requestTimeoutMs, auth }), reads },
     bootstrap: {
       appUsername: read('COUCHDB_APP_USERNAME'),
       appPassword,

@@ -62,8 +62,16 @@ describe('configuration', () => {
     const config = loadConfig({ COUCHDB_SERVICE_HOST: '10.0.0.7', COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD: 's3cret' })
     assert.deepEqual(config.store, {
       kind: 'couchdb',
-      couch: { url: 'http://10.0.0.7:5984', username: 'admin', password: 's3cret', database: 'zerglings', requestTimeoutMs: 5000, auth: 'cookie' }
+      couch: { url: 'http://10.0.0.7:5984', username: 'admin', password: 's3cret', database: 'zerglings', requestTimeoutMs: 5000, auth: 'cookie' },
+      reads: 'couchdb'
     })
+  })
+
+  it('reads GETs from memory only when OVERMIND_READS says so, and refuses any other value, whatever the store', () => {
+    const couch = { COUCHDB_URL: 'http://couchdb:5984' }
+    assert.deepEqual([loadConfig(couch).store, loadConfig({ ...couch, OVERMIND_READS: 'memory' }).store].map((store) => store.kind === 'couchdb' ? store.reads : store.kind), ['couchdb', 'memory'])
+    assert.throws(() => loadConfig({ ...couch, OVERMIND_READS: 'cache' }), /OVERMIND_READS/)
+    assert.throws(() => loadConfig({ OVERMIND_READS: 'cache' }), /OVERMIND_READS/, 'refused on the embedded store too')
   })
 
   it('takes credentials out of COUCHDB_URL so the URL can be logged', () => {

@@ -14,7 +14,7 @@ import { sampleMemory, type MemoryRecord } from '../support/rss.js'
 import { seedCouch } from '../support/seed.js'
 import { historyScenarios } from './history.js'
 import { listScenario } from './list.js'
-import { throughputScenarios } from './throughput.js'
+import { getScenarios, throughputScenarios } from './throughput.js'
 
 export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadResult[], memory: MemoryRecord[] }> {
   const results: LoadResult[] = []
@@ -38,6 +38,15 @@ export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadRes
       memory.push({ process: 'overmind couchdb: throughput and history scenarios', ...sampler.stop() })
     } finally {
       await serve.child.stop()
+    }
+    // GETs answered from memory while the replica's changes feed vouches for them (opt-in).
+    const fromMemory = await startOvermind(ctx, 'overmind-couchdb-memory-reads', { store: 'couchdb', database: main, env: { OVERMIND_READS: 'memory' } })
+    try {
+      const sampler = sampleMemory(fromMemory.child.pid)
+      results.push(...await getScenarios(ctx, 'couchdb-memory-reads', fromMemory.baseUrl, plain))
+      memory.push({ process: 'overmind couchdb, OVERMIND_READS=memory: GET scenario', ...sampler.stop() })
+    } finally {
+      await fromMemory.child.stop()
     }
 
     if (ctx.plan.extras) {

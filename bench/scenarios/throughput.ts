@@ -10,6 +10,29 @@ import { runLoad } from '../support/load.js'
 import type { LoadResult } from '../support/result.js'
 import { commandThroughApi, spawnThroughApi } from '../support/seed.js'
 
+/** GETs where each connection reads its own zergling, which has a short history (like the bare server's). */
+async function getSlice (ctx: BenchContext, target: string, baseUrl: string, connections: number): Promise<Slice> {
+  const readable = await spawnThroughApi(baseUrl, connections)
+  for (const id of readable) await commandThroughApi(baseUrl, id, 'LMR')
+  return async (durationS, warmupS) => {
+    ctx.log(`${target} get c=${connections}`)
+    return await runLoad({ target, url: baseUrl, scenario: 'get', connections, durationS, warmupS, pathFor: (i) => `/zerglings/${readable[i % connections]!}`, params: { request: 'GET /zerglings/{id}' } })
+  }
+}
+
+/** Only the GET scenario at each concurrency, in alternation with `rival` (a second configuration of the service). */
+export async function getScenarios (ctx: BenchContext, target: string, baseUrl: string, rivals: Rivals = {}): Promise<LoadResult[]> {
+  const results: LoadResult[] = []
+  for (const connections of ctx.plan.concurrencies) {
+    const rival = rivals.get?.(connections)
+    const get = await getSlice(ctx, target, baseUrl, connections)
+    const measured = rival === undefined ? [await get(ctx.plan.durationS, ctx.plan.warmupS)] : await alternate(ctx, [rival, get])
+    // The rival's rows say which run they were measured beside, so each ratio pairs its own.
+    results.push(...measured.map((r) => r.target === target ? r : { ...r, params: { ...r.params, beside: target } }))
+  }
+  return results
+}
+
 /** Baselines measured in alternation with the service's scenario of the same name, at a concurrency. */
 export interface Rivals {
   get?: (connections: number) => Slice
@@ -26,14 +49,7 @@ export async function throughputScenarios (ctx: BenchContext, target: string, ba
     ctx.log(`${target} spawn c=${connections}`)
     results.push(await runLoad({ ...common, scenario: 'spawn', connections, method: 'POST', path: '/zerglings/', params: { request: 'POST /zerglings/' } }))
 
-    // Each connection reads its own zergling, which has a short history (like the bare server's).
-    const readable = await spawnThroughApi(baseUrl, connections)
-    for (const id of readable) await commandThroughApi(baseUrl, id, 'LMR')
-    const get: Slice = async (durationS, warmupS) => {
-      ctx.log(`${target} get c=${connections}`)
-      return await runLoad({ ...common, durationS, warmupS, scenario: 'get', connections, pathFor: (i) => `/zerglings/${readable[i % connections]!}`, params: { request: 'GET /zerglings/{id}' } })
-    }
-    results.push(...await withRival(get, rivals.get?.(connections)))
+    results.push(...await withRival(await getSlice(ctx, target, baseUrl, connections), rivals.get?.(connections)))
 
     const own = await spawnThroughApi(baseUrl, connections)
     const commandMany: Slice = async (durationS, warmupS) => {

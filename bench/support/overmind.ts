@@ -15,7 +15,8 @@ export interface RunningOvermind {
 
 export type StoreEnv =
   | { store: 'embedded', dataDir: string, database?: string }
-  | { store: 'couchdb', database: string }
+  /** `env`: more of the service's settings (e.g. OVERMIND_READS=memory). */
+  | { store: 'couchdb', database: string, env?: Record<string, string> }
 
 /** `nodeArgs`: flags for node itself that NODE_OPTIONS may not carry (`--cpu-prof`, bench/profile.ts). */
 export async function startOvermind (ctx: BenchContext, name: string, storeEnv: StoreEnv, nodeArgs: string[] = []): Promise<RunningOvermind> {
@@ -33,6 +34,7 @@ export async function startOvermind (ctx: BenchContext, name: string, storeEnv: 
     env.COUCHDB_URL = ctx.couch.url
     env.COUCHDB_USERNAME = ctx.couch.username
     env.COUCHDB_PASSWORD = ctx.couch.password
+    Object.assign(env, storeEnv.env)
   }
   const since = performance.now()
   const child = spawnNode({ name, args: [...nodeArgs, ctx.serviceMain, 'serve'], env, logFile: join(ctx.tmpDir, `${name}.log`) })

@@ -73,5 +73,5 @@ export async function cli (args: string[]): Promise<number> {
 function servingStore (config: Config, bootstrapped: boolean): StoreConfig {
   const { appUsername, appPassword } = config.bootstrap
   if (!bootstrapped || config.store.kind !== 'couchdb' || appUsername === undefined) return config.store
-  return { kind: 'couchdb', couch: { ...config.store.couch, username: appUsername, password: appPassword } }
+  return { ...config.store, couch: { ...config.store.couch, username: appUsername, password: appPassword } }
 }

@@ -14,6 +14,11 @@ export interface ChangesRead {
   waitMs: number
   /** Gives the read up: it then answers no rows and `since` as its position. */
   signal?: AbortSignal
+  /**
+   * Every leaf revision of each document (`style=all_docs`) and no bodies: for a reader that
+   * only needs to know which revisions are current (memory-watch.ts), not what they hold.
+   */
+  leavesOnly?: boolean
 }
 
 export interface ChangeRow {
@@ -24,6 +29,8 @@ export interface ChangeRow {
   deleted: boolean
   /** The winning revision's body (`include_docs=true`); a tombstone for a deleted document. */
   doc?: unknown
+  /** With `leavesOnly`: how many leaf revisions it has (more than one: a conflict, or a merged loser's tombstone). */
+  leaves?: number
 }
 
 export interface ChangeRows {

@@ -49,14 +49,14 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
     // https://docs.couchdb.org/en/stable/api/database/changes.html: a longpoll when it may wait
     // (CouchDB answers at the first change, or with no rows after `timeout`), within a deadline
     // that long plus a call's.
-    changes: async ({ since, limit, waitMs, signal }) => {
-      const qs = { since, limit, include_docs: true, ...(waitMs > 0 ? { feed: 'longpoll', timeout: waitMs } : {}) }
+    changes: async ({ since, limit, waitMs, signal, leavesOnly = false }) => {
+      const qs = { since, limit, ...(leavesOnly ? { style: 'all_docs' } : { include_docs: true }), ...(waitMs > 0 ? { feed: 'longpoll', timeout: waitMs } : {}) }
       const page = await call({ path: '_changes', qs, signal }, hasResults, couch.requestTimeoutMs + waitMs).catch((error: unknown) => {
         if (signal?.aborted === true) return { results: [], last_seq: since }
         throw error
       })
       return {
-        rows: page.results.map((row) => ({ seq: String(row.seq), id: row.id, rev: row.changes[0]?.rev ?? '', deleted: row.deleted === true, doc: row.doc })),
+        rows: page.results.map((row) => ({ seq: String(row.seq), id: row.id, rev: row.changes[0]?.rev ?? '', deleted: row.deleted === true, doc: row.doc, ...(leavesOnly ? { leaves: row.changes.length } : {}) })),
         lastSeq: String(page.last_seq)
       }
     },

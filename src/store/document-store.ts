@@ -9,6 +9,7 @@ import { createBatcher } from './command-batcher.js'
 import { createCommandFlush } from './command-flush.js'
 import type { DocumentBackend } from './document-backend.js'
 import type { DocumentMemory } from './document-memory.js'
+import { startMemoryWatch, type MemoryWatch } from './memory-watch.js'
 import { cutBefore, deleteChunks } from './history-archive.js'
 import { readHistory } from './history-reader.js'
 import { zerglingIdForKey } from './idempotency.js'
@@ -34,6 +35,11 @@ export interface DocumentStoreOptions {
    * from it instead of a read (document-memory.ts); none: every command reads first.
    */
   memory?: DocumentMemory
+  /**
+   * Answer a GET from the memory while this replica's reading of the changes feed vouches for it
+   * (memory-watch.ts: `OVERMIND_READS=memory`); off: every GET reads from the store.
+   */
+  readsFromMemory?: boolean
   /** Tests wrap the adapter's backend to script faults (a crash between two writes of a delete). */
   wrapBackend?: (backend: DocumentBackend) => DocumentBackend
 }
@@ -47,9 +53,13 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
   const retry = async <T>(attempt: () => Promise<T>): Promise<T> => await retryOnConflict(attempt, policy, options.retryHooks)
   const { memory } = options
   const remember = memory === undefined ? undefined : (record: ZerglingRecord): void => { memory.remember(record) }
+  const watch: MemoryWatch | undefined = options.readsFromMemory === true && memory !== undefined ? startMemoryWatch(backend, memory) : undefined
   const read = async (id: string): Promise<ZerglingRecord> => {
+    const marker = watch?.readStarted() ?? -1
     try {
-      return await readZergling(backend, id, options.mergeHooks, remember)
+      const record = await readZergling(backend, id, options.mergeHooks, remember)
+      watch?.readDone(id, record.rev, marker)
+      return record
     } catch (error) {
       memory?.forget(id)
       throw error
@@ -105,7 +115,7 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
     },
 
     async get (id, history) {
-      const record = await retry(async () => await read(id))
+      const record = watch?.vouched(id) ?? await retry(async () => await read(id))
       return await viewZergling(backend, record, record.rev, historyLength(record), record.state, history)
     },
 
@@ -155,6 +165,9 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
 
     changes: async (read) => await readZerglingChanges(backend, read),
     check: async () => await backend.check(),
-    close: async () => await backend.close()
+    close: async () => {
+      await watch?.stop()
+      await backend.close()
+    }
   }
 }

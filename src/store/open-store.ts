@@ -29,10 +29,10 @@ export async function openStore (config: StoreConfig, { logger, onConflictRetry,
   if (config.kind === 'couchdb') {
     const { url, database, username, requestTimeoutMs } = config.couch
     // `url` never holds credentials (config.ts strips them), so it may be logged as it is.
-    logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs }, 'using CouchDB')
+    logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs, reads: config.reads }, 'using CouchDB')
     // Each adapter is loaded only when used: PouchDB and leveldb cost ~25 MB that CouchDB mode never needs.
     const { createCouchStore } = await import('./couch-store.js')
-    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks })
+    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks, readsFromMemory: config.reads === 'memory' })
   }
   const { createPouchStore } = await import('./pouch-store.js')
   const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks, mergeHooks, logger })

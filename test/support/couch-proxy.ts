@@ -3,7 +3,7 @@
 // answer, as CouchDB does when it refreshes a session (couch_httpd_auth.erl `cookie_auth_header`),
 // or answer a stored write 202 instead of 201, as a cluster does when fewer than a quorum of the
 // document's copies took it (fabric_doc_update.erl; the write itself is stored).
-import { createServer } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 import { forwardTo, listenOnLoopback } from './loopback-server.js'
 
 export interface ProxiedRequest {
@@ -25,6 +25,8 @@ export interface CouchProxy {
   refreshCookieWith (setCookie: string): void
   /** Answers the next `n` document writes that CouchDB answered 201 with 202 Accepted. */
   acceptWithoutQuorum (n: number): void
+  /** While on, every `_changes` request is answered 503 at once and the waiting ones are cut: a replica that cannot read the feed. */
+  refuseChanges (on: boolean): void
   close (): Promise<void>
 }
 
@@ -32,8 +34,20 @@ export async function startCouchProxy (target: string): Promise<CouchProxy> {
   const upstream = new URL(target)
   let refresh: string | undefined
   let accepting = 0
+  let refusingChanges = false
+  const waitingChanges = new Set<ServerResponse>()
   const requests: ProxiedRequest[] = []
   const server = createServer((req, res) => {
+    const isChanges = (req.url ?? '').split('?')[0]!.endsWith('/_changes')
+    if (isChanges && refusingChanges) {
+      requests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, status: 503, basic: req.headers.authorization !== undefined })
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable","reason":"the test proxy refuses _changes"}')
+      return
+    }
+    if (isChanges) {
+      waitingChanges.add(res)
+      res.once('close', () => waitingChanges.delete(res))
+    }
     const cookie = /(?:^|;\s*)AuthSession=([^;]*)/.exec(req.headers.cookie ?? '')?.[1]
     forwardTo(upstream, req, res, (answer) => {
       let status = answer.statusCode ?? 502
@@ -57,6 +71,10 @@ export async function startCouchProxy (target: string): Promise<CouchProxy> {
     requests,
     refreshCookieWith (setCookie) { refresh = setCookie },
     acceptWithoutQuorum (n) { accepting = n },
+    refuseChanges (on) {
+      refusingChanges = on
+      if (on) for (const res of waitingChanges) res.destroy()
+    },
     close: listening.close
   }
 }
