@@ -117,6 +117,10 @@ async function openClient (baseUrl: string, sampled: boolean): Promise<{ arrival
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     request(`${baseUrl}/zerglings/_changes`, { agent: false }, resolve).on('error', reject).end()
   })
+  if (response.statusCode !== 200 || !String(response.headers['content-type']).startsWith('text/event-stream')) {
+    response.resume()
+    throw new Error(`GET /zerglings/_changes answered ${response.statusCode ?? '?'} ${String(response.headers['content-type'])}, not a stream`)
+  }
   let pending = ''
   let live = false
   response.setEncoding('utf8')

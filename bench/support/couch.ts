@@ -66,6 +66,11 @@ export async function deleteDatabase (server: CouchServer, name: string): Promis
   await call(server, 'DELETE', encodeURIComponent(name))
 }
 
+/** One `_all_docs` row: the double's id index catches up on such a read (support/seed.ts). */
+export async function readFirstRow (server: CouchServer, database: string): Promise<void> {
+  await call(server, 'GET', `${encodeURIComponent(database)}/_all_docs?limit=1`)
+}
+
 // https://docs.couchdb.org/en/stable/api/database/bulk-api.html#post--db-_bulk_docs
 export async function bulkDocs (server: CouchServer, database: string, docs: object[]): Promise<void> {
   const rows = await call(server, 'POST', `${encodeURIComponent(database)}/_bulk_docs`, { docs }) as Array<{ error?: string }>
