@@ -46,6 +46,8 @@ for (const version of VERSIONS) {
         database: 'created',
         'app-user': 'created',
         'design-docs': 'created',
+        // A new database: every migration is recorded as applied, having changed nothing.
+        migrate: 'updated',
         cluster: 'skipped'
       })
       assert.equal(first.report.couchdbVersion, version)

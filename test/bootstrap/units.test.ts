@@ -49,14 +49,17 @@ describe('backoff', () => {
 describe('arguments', () => {
   it('when steps and flags are given, then they are parsed', () => {
     assert.deepEqual(parseBootstrapArgs(['wait', 'admin', '--timeout', '2m', '--json', '--dry-run']),
-      { steps: ['wait', 'admin'], timeoutMs: 120_000, dryRun: true, json: true, help: false })
-    assert.deepEqual(parseBootstrapArgs([]), { steps: [], timeoutMs: undefined, dryRun: false, json: false, help: false })
+      { steps: ['wait', 'admin'], timeoutMs: 120_000, leaseMs: undefined, dryRun: true, status: false, json: true, help: false })
+    assert.deepEqual(parseBootstrapArgs([]), { steps: [], timeoutMs: undefined, leaseMs: undefined, dryRun: false, status: false, json: false, help: false })
+    assert.deepEqual(parseBootstrapArgs(['migrate', '--status', '--lease', '5s']), { steps: ['migrate'], timeoutMs: undefined, leaseMs: 5000, dryRun: false, status: true, json: false, help: false })
   })
 
   it('when a step, a flag or a duration is unknown, then it is a ConfigError (exit 2)', () => {
     assert.throws(() => parseBootstrapArgs(['databse']), (error: unknown) => error instanceof ConfigError && /unknown step "databse"/.test(error.message))
     assert.throws(() => parseBootstrapArgs(['--force']), ConfigError)
     assert.throws(() => parseBootstrapArgs(['--timeout', 'soon']), ConfigError)
+    assert.throws(() => parseBootstrapArgs(['--lease', '10ms']), ConfigError)
+    assert.throws(() => parseBootstrapArgs(['database', '--status']), (error: unknown) => error instanceof ConfigError && /--status shows the migrations/.test(error.message))
   })
 
   it('durations read as seconds by default, or with ms, s, m', () => {
@@ -89,8 +92,8 @@ describe('settings', () => {
 })
 
 describe('steps', () => {
-  it('are the issue\'s seven, in its order', () => {
-    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs'])
+  it('are the issue\'s seven and migrate after design-docs, in that order', () => {
+    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs', 'migrate'])
   })
 })
 

@@ -1,0 +1,6 @@
+// Every migration, in the order they apply (their ids' order). A new one is a new file
+// NNN-name.ts added at the end; an applied one is never edited (its checksum is recorded).
+import { migration as zerglingsToChunks } from './001-zerglings-to-chunks.js'
+import type { Migration } from './migration.js'
+
+export const MIGRATIONS: readonly Migration[] = [zerglingsToChunks]
