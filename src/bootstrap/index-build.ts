@@ -14,7 +14,6 @@ import type { DesignDocument } from '../store/design-docs.js'
 import { BootstrapError } from './bootstrap-error.js'
 import { describeResponse } from './couch-client.js'
 import { ensureDocument, type DocumentAt, type StoredDocument } from './document-conflicts.js'
-import { sameDesignDocument } from './steps/design-docs.js'
 import { adminCredentials } from './session.js'
 import type { StepContext } from './types.js'
 
@@ -23,10 +22,14 @@ export function temporaryId (id: string): `_design/${string}` {
   return `${id}--building` as `_design/${string}`
 }
 
-/** Writes `wanted` under its temporary id and waits until its views are built; the caller then writes the real one and calls `removeTemporary`. */
-export async function buildUnderTemporaryId (context: StepContext, at: (id: string) => DocumentAt, wanted: DesignDocument): Promise<void> {
+/**
+ * Writes `wanted` under its temporary id and waits until its views are built; the caller then
+ * writes the real one and calls `removeTemporary`. `equal` compares a stored design document
+ * with a wanted one (design-docs.ts).
+ */
+export async function buildUnderTemporaryId (context: StepContext, at: (id: string) => DocumentAt, wanted: DesignDocument, equal: (stored: StoredDocument, wanted: DesignDocument) => boolean): Promise<void> {
   const building = { ...wanted, _id: temporaryId(wanted._id) }
-  const same = async (doc: StoredDocument): Promise<boolean> => sameDesignDocument(doc, building)
+  const same = async (doc: StoredDocument): Promise<boolean> => equal(doc, building)
   await ensureDocument(context, at(building._id), { done: same, keep: same, body: (current) => ({ ...building, ...(current === undefined ? {} : { _rev: current._rev }) }) })
   const view = Object.keys(wanted.views)[0]
   if (view === undefined) return

@@ -58,15 +58,15 @@ describe('design-docs changes a view without query downtime (double, or COUCHDB_
 
     // key 2 is doc 2 in the old index (emit n) and doc 1 in the new one (emit 2n).
     const answers: Array<{ total: number, id: string | undefined }> = []
-    let swapping = true
+    const swapping = { on: true }
     const load = (async () => {
-      while (swapping) {
+      while (swapping.on) {
         const answer = await (await fetch(`${view}?update=false&key=2`, { headers })).json() as { total_rows: number, rows: Array<{ id: string }> }
         answers.push({ total: answer.total_rows, id: answer.rows[0]?.id })
       }
     })()
     const message = await deploy(context, design('doc.n * 2'))
-    swapping = false
+    swapping.on = false
     await load
 
     assert.equal(message, 'wrote 1 design document(s): _design/probe.')

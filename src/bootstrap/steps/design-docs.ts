@@ -54,7 +54,7 @@ export function designDocsStep (documents: readonly DesignDocument[] = DESIGN_DO
             const same = async (doc: Stored): Promise<boolean> => sameDesignDocument(doc, wanted)
             const body = (current: Stored): Record<string, unknown> => ({ ...wanted, ...(current === undefined ? {} : { _rev: current._rev }) })
             const at = (id: string): DocumentAt => designAt(context, id)
-            if (changed.has(wanted._id)) await buildUnderTemporaryId(context, at, wanted)
+            if (changed.has(wanted._id)) await buildUnderTemporaryId(context, at, wanted, sameDesignDocument)
             const result = await ensureDocument(context, at(wanted._id), { done: same, keep: same, body })
             if (changed.has(wanted._id)) await removeTemporary(context, at, wanted._id)
             if (result.wrote !== undefined) written.push(wanted._id)
