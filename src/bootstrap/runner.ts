@@ -10,9 +10,11 @@ import { guardCredentials } from './credential-guard.js'
 import { migrationStatus } from './migrations/status.js'
 import { readServerInfo, type ServerInfo } from './server-info.js'
 import { STEP_NAMES, STEPS, type StepName } from './steps.js'
+import { designDocsStep } from './steps/design-docs.js'
+import type { DesignDocument } from '../store/design-docs.js'
 import {
   isChange,
-  type BootstrapReport, type BootstrapSettings, type StepContext, type StepOutcome, type StepReport
+  type BootstrapReport, type BootstrapSettings, type Step, type StepContext, type StepOutcome, type StepReport
 } from './types.js'
 
 export interface BootstrapOptions {
@@ -31,6 +33,8 @@ export interface BootstrapOptions {
   random?: () => number
   /** How requests reach CouchDB; default fetch to the configured URL (tests script a cluster here). */
   client?: CouchClient
+  /** What `design-docs` deploys; default the service's (src/store/design-docs.ts). */
+  designDocuments?: readonly DesignDocument[]
 }
 
 /** The CouchDB part of the configuration, or ConfigError (exit 2) when bootstrap cannot run. */
@@ -103,7 +107,8 @@ export async function runSteps (settings: BootstrapSettings, options: BootstrapO
   const wanted = new Set(options.steps ?? STEP_NAMES)
   const report: BootstrapReport = { ok: true, dryRun: context.dryRun, url: settings.url, steps: [] }
   let failed: StepName | undefined
-  for (const step of STEPS.filter((candidate) => wanted.has(candidate.name))) {
+  const steps = STEPS.map((step): Step => step.name === 'design-docs' && options.designDocuments !== undefined ? designDocsStep(options.designDocuments) : step)
+  for (const step of steps.filter((candidate) => wanted.has(candidate.name as StepName))) {
     const started = Date.now()
     let outcome: StepOutcome
     if (failed !== undefined) {
@@ -116,7 +121,7 @@ export async function runSteps (settings: BootstrapSettings, options: BootstrapO
         else outcome = await decision.apply()
       } catch (error) {
         outcome = { status: 'failed', message: error instanceof Error ? error.message : String(error) }
-        failed = step.name
+        failed = step.name as StepName
         report.ok = false
       }
     }

@@ -15,6 +15,8 @@ import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 import { runCli } from './helpers.js'
 
 const ZERGLINGS = Number(process.env.OVERMIND_MIGRATION_ORIGINAL ?? '2000')
+/** `_design/overmind` as versions before migration 002 deployed it. */
+const OLD_DESIGN = { language: 'javascript', views: { zerglings_by_facing: { map: 'function (doc) { if (doc.location && doc.facing && doc._id.indexOf(\'_design/\') !== 0) { emit(doc.facing, 1); } }', reduce: '_count' } } }
 
 describe('bootstrap migrate on zerglings in the original shape (double, or COUCHDB_TEST_URL)', () => {
   let couch: TestCouch
@@ -53,13 +55,13 @@ describe('bootstrap migrate on zerglings in the original shape (double, or COUCH
       assert.ok(load.applied() > 0, 'the load ran during the migration')
 
       const history = await getJson(`/${database}/overmind:migrations`)
-      assert.deepEqual((history.applied as Array<{ id: string }>).map((entry) => entry.id), ['001-zerglings-to-chunks'])
+      assert.deepEqual((history.applied as Array<{ id: string }>).map((entry) => entry.id), ['001-zerglings-to-chunks', '002-remove-zerglings-by-facing'])
       const checking = Date.now()
       await assertMigrated(database, data, sent)
       console.log(`# checked in ${((Date.now() - checking) / 1000).toFixed(1)} s`)
       const again = await runCli(['migrate'], envOf(database))
       assert.equal(again.code, 0, again.stderr)
-      assert.match(again.stdout, /^migrate\s+unchanged\s+1 migration\(s\) applied, none pending\./m)
+      assert.match(again.stdout, /^migrate\s+unchanged\s+2 migration\(s\) applied, none pending\./m)
       console.log(`# migrated ${ZERGLINGS} zerglings in ${seconds.toFixed(1)} s with one run killed (${Math.round(ZERGLINGS / seconds)} docs/s, lease 2 s included), ${load.applied()} commands meanwhile`)
     } finally {
       for (const run of runs) await run.kill('SIGKILL')
@@ -69,16 +71,20 @@ describe('bootstrap migrate on zerglings in the original shape (double, or COUCH
 
   const updateSeq = async (database: string): Promise<unknown> => (await getJson(`/${database}`)).update_seq
 
-  it('when dry-running on zerglings in the original shape, then it says which migration would run and how many documents it would change, and writes nothing', async () => {
+  it('when dry-running on zerglings in the original shape and the old design document, then it says which migrations would run and how many documents each would change, and writes nothing; the run then removes the view', async () => {
     const database = couch.uniqueDatabaseName('migrate-dry')
     await seedOriginalShape(couch, database, { zerglings: 250, long: 1, longCommands: 3000 })
+    const design = await fetch(`${couch.url}/${database}/_design/overmind`, { method: 'PUT', headers: adminHeaders(couch), body: JSON.stringify(OLD_DESIGN) })
+    assert.equal(design.status, 201)
     const before = await updateSeq(database)
     const run = await runCli(['migrate', '--dry-run'], envOf(database))
     assert.equal(run.code, 0, run.stderr)
-    assert.match(run.stdout, /^migrate\s+would be updated\s+would apply 001-zerglings-to-chunks \(250 document\(s\)\)\./m)
+    assert.match(run.stdout, /^migrate\s+would be updated\s+would apply 001-zerglings-to-chunks \(250 document\(s\)\), 002-remove-zerglings-by-facing \(1 document\(s\)\)\./m)
     assert.equal(await updateSeq(database), before)
     const status = await runCli(['migrate', '--status'], envOf(database))
     assert.match(status.stdout, /^001-zerglings-to-chunks\tpending\t/m)
+    assert.equal((await runCli(['migrate'], envOf(database))).code, 0)
+    assert.equal((await fetch(`${couch.url}/${database}/_design/overmind`, { headers: adminHeaders(couch) })).status, 404)
   })
 
   it('when applied, then --status shows when, by which pod, how long and how many documents, and a rerun writes nothing', async () => {
@@ -86,14 +92,14 @@ describe('bootstrap migrate on zerglings in the original shape (double, or COUCH
     await seedOriginalShape(couch, database, { zerglings: 120, long: 0, longCommands: 0 })
     const run = await runCli(['migrate'], envOf(database))
     assert.equal(run.code, 0, run.stdout + run.stderr)
-    assert.match(run.stdout, /^migrate\s+updated\s+applied 001-zerglings-to-chunks \(120 document\(s\) in \d+ ms\)\./m)
+    assert.match(run.stdout, /^migrate\s+updated\s+applied 001-zerglings-to-chunks \(120 document\(s\) in \d+ ms\), 002-remove-zerglings-by-facing \(0 document\(s\) in \d+ ms\)\./m)
     const status = await runCli(['migrate', '--status'], envOf(database))
     assert.equal(status.code, 0, status.stderr)
     assert.match(status.stdout, /^001-zerglings-to-chunks\tapplied\t\d{4}-\d\d-\d\dT[\d:.]+Z\t[^\t]+\t\d+\.\d s\t120$/m)
     assert.match(status.stdout, /^lock: free$/m)
     const before = await updateSeq(database)
     const again = await runCli(['migrate'], envOf(database))
-    assert.match(again.stdout, /^migrate\s+unchanged\s+1 migration\(s\) applied, none pending\./m)
+    assert.match(again.stdout, /^migrate\s+unchanged\s+2 migration\(s\) applied, none pending\./m)
     assert.equal(await updateSeq(database), before)
   })
 
@@ -103,7 +109,7 @@ describe('bootstrap migrate on zerglings in the original shape (double, or COUCH
     assert.equal((await runCli(['migrate'], envOf(database))).code, 0)
     // The recorded checksum of another code: what an edit of the file after it was applied makes.
     const history = await getJson(`/${database}/overmind:migrations`)
-    const applied = (history.applied as Array<Record<string, unknown>>).map((entry) => ({ ...entry, checksum: 'sha256:' + '0'.repeat(64) }))
+    const applied = (history.applied as Array<Record<string, unknown>>).map((entry) => entry.id === '001-zerglings-to-chunks' ? { ...entry, checksum: 'sha256:' + '0'.repeat(64) } : entry)
     const put = await fetch(`${couch.url}/${database}/overmind:migrations`, { method: 'PUT', headers: adminHeaders(couch), body: JSON.stringify({ ...history, applied }) })
     assert.equal(put.status, 201)
     const before = await updateSeq(database)

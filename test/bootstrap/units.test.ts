@@ -15,7 +15,7 @@ import { STEP_NAMES } from '../../src/bootstrap/steps.js'
 import type { BootstrapReport } from '../../src/bootstrap/types.js'
 import { parseBootstrapArgs, parseDuration } from '../../src/cli/bootstrap.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
-import { DESIGN_DOCUMENTS } from '../../src/store/design-docs.js'
+import { DESIGN_DOCUMENTS, type DesignDocument } from '../../src/store/design-docs.js'
 
 describe('backoff', () => {
   it('when retries go on, then the delay doubles from the base up to the cap, each between half and all of its ceiling', () => {
@@ -98,8 +98,7 @@ describe('steps', () => {
 })
 
 describe('comparisons', () => {
-  const [wanted] = DESIGN_DOCUMENTS
-  assert.ok(wanted !== undefined)
+  const wanted: DesignDocument = { _id: '_design/probe', language: 'javascript', views: { by_facing: { map: 'function (doc) { emit(doc.facing, 1); }', reduce: '_count' } } }
 
   it('when a stored design doc differs only by _rev and key order, then it is the same', () => {
     const stored = { views: wanted.views, _rev: '3-abc', language: 'javascript', _id: wanted._id }
