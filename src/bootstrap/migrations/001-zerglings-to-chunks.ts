@@ -22,7 +22,7 @@ import type { MigrationDatabase, PageRow } from './database.js'
 import type { Migration } from './migration.js'
 
 const PAGE_SIZE = 100
-/** Zerglings at once within a page: CouchDB serves a few writes in parallel well. */
+/** Chunk writes and re-reads at once within a page: CouchDB serves a few in parallel well. */
 const WIDTH = 8
 /** A zergling under a steady stream of commands may win the race a few times in a row. */
 const ATTEMPTS = 20
@@ -35,18 +35,33 @@ export function inOriginalShape (doc: unknown): doc is Stored {
   return isZerglingDocument(doc) && Array.isArray(doc.commandHistory)
 }
 
-/** Converts one zergling; false when it needed nothing (already converted, or deleted). */
-export async function convertZergling (db: MigrationDatabase, found: Stored): Promise<boolean> {
-  let doc: Stored | undefined = found
+/** Writes its full chunks, cut from the revision read, and returns the main document in the new shape, on that revision. */
+async function converted (db: MigrationDatabase, doc: Stored): Promise<{ _id: string, _rev?: string }> {
+  const record = fromDocument(doc)
+  const archived = await archiveFullChunks(db, record)
+  return toDocument({ ...record, archivedChunks: record.archivedChunks + archived, recentCommands: record.recentCommands.slice(archived * HISTORY_CHUNK_SIZE) }, record.rev)
+}
+
+/** Converts one zergling the page's write lost the race for: read, decide, write, until it lands or needs nothing. */
+async function convertAgain (db: MigrationDatabase, id: string): Promise<boolean> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const doc = await db.read(id)
     if (!inOriginalShape(doc)) return false
-    const record = fromDocument(doc)
-    const archived = await archiveFullChunks(db, record)
-    const next = { ...record, archivedChunks: record.archivedChunks + archived, recentCommands: record.recentCommands.slice(archived * HISTORY_CHUNK_SIZE) }
-    if (await db.write(toDocument(next, record.rev)) !== 'conflict') return true
-    doc = await db.read(found._id)
+    if (await db.write(await converted(db, doc)) !== 'conflict') return true
   }
-  throw new BootstrapError(`Zergling ${found._id} kept changing while it was migrated (${ATTEMPTS} attempts); run the migration again.`)
+  throw new BootstrapError(`Zergling ${id} kept changing while it was migrated (${ATTEMPTS} attempts); run the migration again.`)
+}
+
+async function eachAtOnce<T, R> (items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = []
+  let next = 0
+  await Promise.all(Array.from({ length: WIDTH }, async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await task(items[i]!)
+    }
+  }))
+  return results
 }
 
 export const migration: Migration = {
@@ -56,16 +71,12 @@ export const migration: Migration = {
   async page (db, after, dryRun) {
     const rows = await db.page(after, PAGE_SIZE, LAST_ZERGLING_KEY)
     const old = rows.filter((row) => inOriginalShape(row.doc))
-    let changed = 0
-    if (dryRun) {
-      changed = old.length
-    } else {
-      let next = 0
-      await Promise.all(Array.from({ length: WIDTH }, async () => {
-        while (next < old.length) {
-          if (await convertZergling(db, old[next++]!.doc!)) changed++
-        }
-      }))
+    let changed = old.length
+    if (!dryRun) {
+      // The page in one _bulk_docs, each on its revision; those a command got to first are read again.
+      const refused = await db.writeAll(await eachAtOnce(old, async (row) => await converted(db, row.doc!)))
+      const again = await eachAtOnce([...refused], async (id) => await convertAgain(db, id))
+      changed = old.length - refused.size + again.filter(Boolean).length
     }
     return { changed, ...(rows.length < PAGE_SIZE ? {} : { next: rows[rows.length - 1]!.id }) }
   }

@@ -23,6 +23,12 @@ export interface MigrationDatabase extends Pick<DocumentBackend, 'getDocument' |
   /** PUT; the new rev and whether a quorum of copies took it (201), or `conflict` on a 409. */
   write: <T extends { _id: string, _rev?: string }> (doc: T) => Promise<{ rev: string, quorum: boolean } | 'conflict'>
   remove: (id: string, rev: string) => Promise<'removed' | 'conflict'>
+  /**
+   * `_bulk_docs` (each with its `_rev`; never all-or-nothing): the ids CouchDB refused with 409.
+   * One request and one commit for a page, where PUTs take one each; every document is still
+   * checked against its own revision.
+   */
+  writeAll: (docs: ReadonlyArray<{ _id: string, _rev?: string }>) => Promise<Set<string>>
   /** Whether the database exists (a dry run may come before the `database` step). */
   exists: () => Promise<boolean>
 }
@@ -65,6 +71,18 @@ export function migrationDatabase (context: StepContext): MigrationDatabase {
       if (response.status === 409 || response.status === 404) return 'conflict'
       if (response.status !== 200 && response.status !== 202) throw failed(`Deleting ${id}`, response)
       return 'removed'
+    },
+    writeAll: async (docs) => {
+      if (docs.length === 0) return new Set()
+      const response = await call('POST', `${base}/_bulk_docs`, { docs })
+      if ((response.status !== 201 && response.status !== 202) || !Array.isArray(response.body)) throw failed('Writing a page of documents', response)
+      const refused = new Set<string>()
+      for (const row of response.body as Array<{ id: string, ok?: boolean, error?: string, reason?: string }>) {
+        if (row.ok === true) continue
+        if (row.error === 'conflict') refused.add(row.id)
+        else throw new BootstrapError(`Writing ${row.id} in database "${name}" failed (${row.error ?? 'error'}: ${row.reason ?? ''}).`)
+      }
+      return refused
     },
     exists: async () => {
       const response = await call('GET', base)
