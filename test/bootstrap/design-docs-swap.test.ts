@@ -5,13 +5,12 @@
 // counts such answers instead of measuring time.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createCouchClient } from '../../src/bootstrap/couch-client.js'
-import { readServerInfo } from '../../src/bootstrap/server-info.js'
 import { designDocsStep } from '../../src/bootstrap/steps/design-docs.js'
 import { isChange, type StepContext } from '../../src/bootstrap/types.js'
 import type { DesignDocument } from '../../src/store/design-docs.js'
 import { adminHeaders } from '../support/original-shape.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
+import { stepContextOn } from './helpers.js'
 
 const DOCS = 3000
 const design = (emit: string): DesignDocument => ({ _id: '_design/probe', language: 'javascript', views: { by_n: { map: `function (doc) { if (typeof doc.n === 'number') { emit(${emit}, null); } }` } } })
@@ -20,20 +19,6 @@ describe('design-docs changes a view without query downtime (double, or COUCHDB_
   let couch: TestCouch
   before(async () => { couch = await startTestCouch({ version: '3.4.3' }) })
   after(async () => { await couch.close() })
-
-  function contextFor (database: string, logs: string[]): StepContext {
-    const client = createCouchClient(couch.url, 10_000)
-    return {
-      settings: { url: couch.url, username: couch.username, password: couch.password, database, nodes: 1, waitTimeoutMs: 5000, requestTimeoutMs: 10_000 },
-      couch: client,
-      dryRun: false,
-      server: async () => await readServerInfo(client),
-      auth: 'admin',
-      sleep: async (ms) => { await new Promise((resolve) => setTimeout(resolve, ms)) },
-      random: Math.random,
-      log: (message) => { logs.push(message) }
-    }
-  }
 
   async function deploy (context: StepContext, doc: DesignDocument): Promise<string> {
     const decision = await designDocsStep([doc]).check(context)
@@ -51,7 +36,7 @@ describe('design-docs changes a view without query downtime (double, or COUCHDB_
       await written.arrayBuffer()
     }
     const logs: string[] = []
-    const context = contextFor(database, logs)
+    const context = stepContextOn(couch, database, logs)
     await deploy(context, design('doc.n'))
     const view = `${couch.url}/${database}/_design/probe/_view/by_n`
     assert.equal((await (await fetch(`${view}?limit=0`, { headers })).json() as { total_rows: number }).total_rows, DOCS, 'the old index is built')
