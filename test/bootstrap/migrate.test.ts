@@ -36,14 +36,17 @@ describe('bootstrap migrate on zerglings in the original shape (double, or COUCH
     const apps = await Promise.all(stores.map(async (store) => await createApp({ store })))
     const runs: OvermindProcess[] = []
     try {
-      const load = startLoad(apps, [...data.histories.keys()].slice(0, 8))
       const started = Date.now()
       for (let i = 0; i < 3; i++) runs.push(runOvermind(['bootstrap', 'migrate', '--lease', '2s'], envOf(database)))
-      const holder = await firstPastHalf(runs, ZERGLINGS)
+      // From the first page on, so that zerglings get their first command while pages are migrated.
+      await progressAtLeast(runs, 1)
+      const load = startLoad(apps, [...data.histories.keys()].slice(0, 240))
+      const holder = await progressAtLeast(runs, ZERGLINGS / 2)
       holder.child.kill('SIGKILL')
       const others = runs.filter((run) => run !== holder)
       const codes = await Promise.all(others.map(async (run) => await run.exited))
       const seconds = (Date.now() - started) / 1000
+      const duringMigration = load.applied()
       const sent = await load.stop()
 
       assert.equal(await holder.exited, 'SIGKILL')
@@ -52,7 +55,7 @@ describe('bootstrap migrate on zerglings in the original shape (double, or COUCH
       assert.match(outputs, /waiting for the migration lock held by/)
       assert.match(outputs, /was not renewed for 2000 ms: taking it over \(resuming 001-zerglings-to-chunks after /)
       assert.deepEqual(load.errors, [], 'no answer but 200 and 503')
-      assert.ok(load.applied() > 0, 'the load ran during the migration')
+      assert.ok(duringMigration > 0, 'the load ran during the migration')
 
       const history = await getJson(`/${database}/overmind:migrations`)
       assert.deepEqual((history.applied as Array<{ id: string }>).map((entry) => entry.id), ['001-zerglings-to-chunks', '002-remove-zerglings-by-facing'])
@@ -62,7 +65,7 @@ describe('bootstrap migrate on zerglings in the original shape (double, or COUCH
       const again = await runCli(['migrate'], envOf(database))
       assert.equal(again.code, 0, again.stderr)
       assert.match(again.stdout, /^migrate\s+unchanged\s+2 migration\(s\) applied, none pending\./m)
-      console.log(`# migrated ${ZERGLINGS} zerglings in ${seconds.toFixed(1)} s with one run killed (${Math.round(ZERGLINGS / seconds)} docs/s, lease 2 s included), ${load.applied()} commands meanwhile`)
+      console.log(`# migrated ${ZERGLINGS} zerglings in ${seconds.toFixed(1)} s with one run killed (${Math.round(ZERGLINGS / seconds)} docs/s, lease 2 s included), ${duringMigration} commands during the migration`)
     } finally {
       for (const run of runs) await run.kill('SIGKILL')
       for (const app of apps) await app.close()
@@ -150,30 +153,33 @@ describe('bootstrap migrate on zerglings in the original shape (double, or COUCH
   }
 })
 
-/** Resolves with the run that holds the lock once it has changed more than half the zerglings. */
-async function firstPastHalf (runs: OvermindProcess[], total: number): Promise<OvermindProcess> {
+/** Resolves with the run that holds the lock once it says it has changed at least `count` zerglings. */
+async function progressAtLeast (runs: OvermindProcess[], count: number): Promise<OvermindProcess> {
   const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {
     for (const run of runs) {
       const counts = [...run.output().matchAll(/(\d+) document\(s\) changed so far/g)].map((match) => Number(match[1]))
-      if (counts.some((count) => count >= total / 2)) return run
+      if (counts.some((changed) => changed >= count)) return run
     }
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 10))
   }
-  throw new Error(`no run got halfway:\n${runs.map((run) => run.output()).join('\n---\n')}`)
+  throw new Error(`no run changed ${count} zerglings:\n${runs.map((run) => run.output()).join('\n---\n')}`)
 }
 
 /**
- * Commands on `ids` (the long ones among them) through both replicas in turn, each with an Idempotency-Key and repeated with
- * it after a 503 (the only failure allowed), plus a read of each on the other replica.
+ * Eight clients, each going round its share of `ids` (the long ones among them), one command per
+ * visit through the replicas in turn, each with an Idempotency-Key and repeated with it after a
+ * 503 (the only failure allowed), and a read of it on the other replica.
  */
 function startLoad (apps: FastifyInstance[], ids: string[]): { stop: () => Promise<Map<string, string>>, errors: string[], applied: () => number } {
   const sent = new Map<string, string>()
   const errors: string[] = []
   const running = { on: true }
   let applied = 0
-  const worker = async (id: string, lane: number): Promise<void> => {
-    for (let k = 0; running.on || k < 3; k++) {
+  const worker = async (lane: number): Promise<void> => {
+    const mine = ids.filter((_, i) => i % 8 === lane)
+    for (let k = 0; running.on || k < mine.length; k++) {
+      const id = mine[k % mine.length]!
       const command = 'LRM'[(lane + k) % 3]!
       for (let attempt = 0; ; attempt++) {
         const answer = await apps[(k + attempt) % 2]!.inject({ method: 'POST', url: `/zerglings/${id}?history=none`, headers: { 'content-type': 'application/json', 'idempotency-key': `load-${id}-${k}` }, payload: JSON.stringify(command) })
@@ -186,10 +192,10 @@ function startLoad (apps: FastifyInstance[], ids: string[]): { stop: () => Promi
       const read = await apps[(k + 1) % 2]!.inject({ method: 'GET', url: `/zerglings/${id}?history=none` })
       if (read.statusCode !== 200 && read.statusCode !== 503) errors.push(`GET ${id}: ${read.statusCode} ${read.body}`)
       // A steady load, not a flood: the double shares this process's core with the migration.
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      await new Promise((resolve) => setTimeout(resolve, 10))
     }
   }
-  const workers = ids.map(async (id, lane) => await worker(id, lane))
+  const workers = Array.from({ length: 8 }, async (_, lane) => await worker(lane))
   return {
     errors,
     applied: () => applied,
