@@ -5,6 +5,7 @@
 // counts such answers instead of measuring time.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { createCouchClient, type CouchClient } from '../../src/bootstrap/couch-client.js'
 import { designDocsStep } from '../../src/bootstrap/steps/design-docs.js'
 import { isChange, type StepContext } from '../../src/bootstrap/types.js'
 import type { DesignDocument } from '../../src/store/design-docs.js'
@@ -20,12 +21,8 @@ describe('design-docs changes a view without query downtime (double, or COUCHDB_
   before(async () => { couch = await startTestCouch({ version: '3.4.3' }) })
   after(async () => { await couch.close() })
 
-  async function deploy (context: StepContext, doc: DesignDocument): Promise<string> {
-    const decision = await designDocsStep([doc]).check(context)
-    return isChange(decision) ? (await decision.apply()).message : decision.message
-  }
-
-  it('when a view\'s map function changes under a query load, then every query answers from a built index throughout, the new index answers from the swap on, and the temporary document is gone', async () => {
+  /** A database of DOCS documents `{n}`. */
+  async function seeded (): Promise<string> {
     const database = couch.uniqueDatabaseName('design-swap')
     const headers = adminHeaders(couch)
     await (await fetch(`${couch.url}/${database}`, { method: 'PUT', headers })).arrayBuffer()
@@ -35,6 +32,17 @@ describe('design-docs changes a view without query downtime (double, or COUCHDB_
       assert.equal(written.status, 201)
       await written.arrayBuffer()
     }
+    return database
+  }
+
+  async function deploy (context: StepContext, doc: DesignDocument): Promise<string> {
+    const decision = await designDocsStep([doc]).check(context)
+    return isChange(decision) ? (await decision.apply()).message : decision.message
+  }
+
+  it('when a view\'s map function changes under a query load, then every query answers from a built index throughout, the new index answers from the swap on, and the temporary document is gone', async () => {
+    const database = await seeded()
+    const headers = adminHeaders(couch)
     const logs: string[] = []
     const context = stepContextOn(couch, database, logs)
     await deploy(context, design('doc.n'))
@@ -63,5 +71,27 @@ describe('design-docs changes a view without query downtime (double, or COUCHDB_
     const now = await (await fetch(`${view}?update=false&key=2`, { headers })).json() as { rows: Array<{ id: string }> }
     assert.equal(now.rows[0]?.id, 'doc-00001', 'the new index answers, already built')
     assert.equal((await fetch(`${couch.url}/${database}/_design/probe--building`, { headers })).status, 404, 'the temporary document is gone')
+  })
+
+  it('when the new views take longer to build than a request may wait, then it queries again and again, logging the build\'s progress from _active_tasks, and swaps once they are built', async () => {
+    const database = await seeded()
+    const logs: string[] = []
+    const real = createCouchClient(couch.url, 10_000)
+    let cut = 0
+    // The first two queries of the temporary copy's view give up at once, as a long build outlasts a request's deadline.
+    const impatient: CouchClient = {
+      url: real.url,
+      async request (method, path, options) {
+        const give = path.includes('/_design/probe--building/_view/') && cut++ < 2
+        return await real.request(method, path, give ? { ...options, timeoutMs: 1 } : options)
+      }
+    }
+    const context = stepContextOn(couch, database, logs, impatient)
+    await deploy(context, design('doc.n'))
+    assert.equal(await deploy(context, design('doc.n * 2')), 'wrote 1 design document(s): _design/probe.')
+    const progress = logs.filter((line) => line.startsWith('building the views of _design/probe under _design/probe--building: '))
+    assert.equal(progress.length, 2, logs.join('\n'))
+    for (const line of progress) assert.match(line, /: (\d+ % \(\d+ shard indexer\(s\)\)|waiting for the indexer)\.$/)
+    assert.equal((await fetch(`${couch.url}/${database}/_design/probe--building`, { headers: adminHeaders(couch) })).status, 404)
   })
 })
