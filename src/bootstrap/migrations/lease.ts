@@ -1,7 +1,7 @@
 // The migration lock: a lease in one document, `overmind:migration-lock`, taken and renewed by
 // writing it on the `_rev` read, so CouchDB's revision check decides between racing runs. The
-// holder renews it every third of the lease while it works, and saves there the migration and
-// page it is at; a run that finds it held waits (and says so). Expiry is judged on the waiter's
+// holder renews it every third of the lease while it works and after every page, saving there the
+// migration and page it is at; a run that finds it held waits (and says so). Expiry is judged on the waiter's
 // own clock — the same revision seen unchanged for a whole lease — so no two pods' clocks are
 // compared; then the waiter takes it over, on that revision, and resumes at the saved page.
 //
@@ -38,18 +38,22 @@ export interface LockDocument {
   /** Where the holder was: the migration it is running and the last page it finished. */
   migration?: string
   after?: string
+  /** Documents it changed in that migration so far, so that the history counts a resumed one whole. */
+  changed?: number
 }
 
 export interface HeldLease {
   owner: string
-  /** The migration and page the previous holder left off at (resume there). */
-  resumeAt: { migration?: string, after?: string }
-  /** Saved with the next renewal. */
-  checkpoint: (migration: string | undefined, after: string | undefined) => void
+  /** The migration and page the previous holder left off at (resume there), and what it had changed. */
+  resumeAt: Place
+  /** Saves where the holder is, renewing the lease with it; a page's write and its checkpoint are two writes, so a kill between them leaves that page's count out. */
+  checkpoint: (place: Place) => Promise<void>
   /** Throws once another run has taken the lease over (this one was too slow to renew). */
   assertHeld: () => void
   release: () => Promise<void>
 }
+
+export interface Place { migration?: string, after?: string, changed?: number }
 
 export interface LeaseOptions {
   leaseMs: number
@@ -92,8 +96,8 @@ export async function acquireLease (db: MigrationDatabase, owner: string, { leas
   }
 }
 
-function resumeOf (doc: LockDocument | undefined): { migration?: string, after?: string } {
-  return { ...(doc?.migration === undefined ? {} : { migration: doc.migration }), ...(doc?.after === undefined ? {} : { after: doc.after }) }
+function resumeOf (doc: LockDocument | undefined): Place {
+  return JSON.parse(JSON.stringify({ migration: doc?.migration, after: doc?.after, changed: doc?.changed })) as Place
 }
 
 function hold (db: MigrationDatabase, held: LockDocument & { _rev: string }, resumeAt: HeldLease['resumeAt'], log: (message: string) => void): HeldLease {
@@ -103,7 +107,7 @@ function hold (db: MigrationDatabase, held: LockDocument & { _rev: string }, res
   let writing: Promise<void> = Promise.resolve()
   const renew = async (body: Partial<LockDocument>): Promise<void> => {
     if (lost !== undefined) return
-    const next: LockDocument & { _rev: string } = { ...current, renewedAt: new Date().toISOString(), migration: undefined, after: undefined, ...place, ...body }
+    const next: LockDocument & { _rev: string } = { ...current, renewedAt: new Date().toISOString(), migration: undefined, after: undefined, changed: undefined, ...place, ...body }
     try {
       const written = await db.write(next)
       if (written === 'conflict' || !written.quorum) lost = 'another run took the migration lock over: this one was too slow to renew it'
@@ -118,8 +122,10 @@ function hold (db: MigrationDatabase, held: LockDocument & { _rev: string }, res
   return {
     owner: held.owner!,
     resumeAt,
-    checkpoint (migration, after) {
-      place = { ...(migration === undefined ? {} : { migration }), ...(after === undefined ? {} : { after }) }
+    async checkpoint (next) {
+      place = next
+      writing = writing.then(async () => await renew({}))
+      await writing
     },
     assertHeld () {
       if (lost !== undefined) throw new BootstrapError(`${lost}; it goes on from where this one stopped.`)

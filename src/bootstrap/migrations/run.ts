@@ -16,17 +16,18 @@ export async function applyMigrations (db: MigrationDatabase, migrations: readon
     const { pending } = await validateHistory(await readHistory(db), migrations)
     for (const migration of pending) {
       const started = Date.now()
-      let after = lease.resumeAt.migration === migration.id ? lease.resumeAt.after : undefined
-      if (after !== undefined) options.log(`${migration.id}: resuming after ${after}, where the last holder of the lock stopped.`)
-      let changed = 0
-      lease.checkpoint(migration.id, after)
+      const resuming = lease.resumeAt.migration === migration.id
+      let after = resuming ? lease.resumeAt.after : undefined
+      let changed = resuming ? lease.resumeAt.changed ?? 0 : 0
+      if (after !== undefined) options.log(`${migration.id}: resuming after ${after}, where the last holder of the lock stopped (${changed} document(s) changed before).`)
+      await lease.checkpoint({ migration: migration.id, after, changed })
       for (;;) {
         lease.assertHeld()
         const page = await migration.page(db, after, false)
         changed += page.changed
         after = page.next
         if (after === undefined) break
-        lease.checkpoint(migration.id, after)
+        await lease.checkpoint({ migration: migration.id, after, changed })
         options.log(`${migration.id}: ${changed} document(s) changed so far, next page after ${after}.`)
       }
       lease.assertHeld()
@@ -36,11 +37,12 @@ export async function applyMigrations (db: MigrationDatabase, migrations: readon
         checksum: await migrationChecksum(migration.module),
         appliedAt: new Date().toISOString(),
         hostname: hostname(),
+        // A resumed one's duration is this run's part of it.
         durationMs: Date.now() - started,
         documentsChanged: changed
       }
       if (await recordApplied(db, entry) === 'recorded') done.push(entry)
-      lease.checkpoint(undefined, undefined)
+      await lease.checkpoint({})
       options.log(`${migration.id}: done, ${changed} document(s) changed in ${entry.durationMs} ms.`)
     }
   } finally {
