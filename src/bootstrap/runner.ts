@@ -7,11 +7,14 @@ import { redact } from '../redact.js'
 import { sleep as realSleep } from './backoff.js'
 import { createCouchClient, type CouchClient } from './couch-client.js'
 import { guardCredentials } from './credential-guard.js'
+import { migrationStatus } from './migrations/status.js'
 import { readServerInfo, type ServerInfo } from './server-info.js'
 import { STEP_NAMES, STEPS, type StepName } from './steps.js'
+import { designDocsStep } from './steps/design-docs.js'
+import type { DesignDocument } from '../store/design-docs.js'
 import {
   isChange,
-  type BootstrapReport, type BootstrapSettings, type StepContext, type StepOutcome, type StepReport
+  type BootstrapReport, type BootstrapSettings, type Step, type StepContext, type StepOutcome, type StepReport
 } from './types.js'
 
 export interface BootstrapOptions {
@@ -20,6 +23,8 @@ export interface BootstrapOptions {
   dryRun?: boolean
   /** Overrides OVERMIND_BOOTSTRAP_TIMEOUT_MS (the `--timeout` flag). */
   waitTimeoutMs?: number
+  /** The migration lock's lease (the `--lease` flag). */
+  migrationLeaseMs?: number
   /** Called as each step finishes (for progress output). */
   onStep?: (step: StepReport) => void
   /** Progress sentences (already scrubbed). */
@@ -28,6 +33,8 @@ export interface BootstrapOptions {
   random?: () => number
   /** How requests reach CouchDB; default fetch to the configured URL (tests script a cluster here). */
   client?: CouchClient
+  /** What `design-docs` deploys; default the service's (src/store/design-docs.ts). */
+  designDocuments?: readonly DesignDocument[]
 }
 
 /** The CouchDB part of the configuration, or ConfigError (exit 2) when bootstrap cannot run. */
@@ -54,10 +61,23 @@ export function bootstrapSettings (config: Config, waitTimeoutMs?: number): Boot
 
 /** `overmind bootstrap` and `overmind serve --bootstrap`. Throws ConfigError only; step failures are in the report. */
 export async function runBootstrap (config: Config, options: BootstrapOptions = {}): Promise<BootstrapReport> {
-  return await runSteps(bootstrapSettings(config, options.waitTimeoutMs), options)
+  return await runSteps(withLease(bootstrapSettings(config, options.waitTimeoutMs), options), options)
 }
 
-export async function runSteps (settings: BootstrapSettings, options: BootstrapOptions = {}): Promise<BootstrapReport> {
+/** `overmind bootstrap --status`: the migration history and the lock, as lines for people. */
+export async function runMigrationStatus (config: Config, options: BootstrapOptions = {}): Promise<{ ok: boolean, text: string }> {
+  const settings = bootstrapSettings(config, options.waitTimeoutMs)
+  const { context, scrub } = stepContext(settings, options)
+  const status = await migrationStatus(context)
+  return { ok: status.ok, text: scrub(status.text) }
+}
+
+function withLease (settings: BootstrapSettings, options: BootstrapOptions): BootstrapSettings {
+  return options.migrationLeaseMs === undefined ? settings : { ...settings, migrationLeaseMs: options.migrationLeaseMs }
+}
+
+/** The context every step gets, and the scrubber of both passwords. */
+function stepContext (settings: BootstrapSettings, options: BootstrapOptions): { context: StepContext, scrub: (text: string) => string, version: () => string | undefined } {
   const secrets = [settings.password, settings.appPassword]
   const scrub = (text: string): string => redact(text, secrets)
   const who = (name: string): string => name === settings.appUsername ? `COUCHDB_APP_USERNAME "${name}"` : `COUCHDB_USERNAME "${name}"`
@@ -79,10 +99,16 @@ export async function runSteps (settings: BootstrapSettings, options: BootstrapO
     random: options.random ?? Math.random,
     log: (message) => options.log?.(scrub(message))
   }
+  return { context, scrub, version: () => version }
+}
+
+export async function runSteps (settings: BootstrapSettings, options: BootstrapOptions = {}): Promise<BootstrapReport> {
+  const { context, scrub, version: readVersion } = stepContext(withLease(settings, options), options)
   const wanted = new Set(options.steps ?? STEP_NAMES)
   const report: BootstrapReport = { ok: true, dryRun: context.dryRun, url: settings.url, steps: [] }
   let failed: StepName | undefined
-  for (const step of STEPS.filter((candidate) => wanted.has(candidate.name))) {
+  const steps = STEPS.map((step): Step => step.name === 'design-docs' && options.designDocuments !== undefined ? designDocsStep(options.designDocuments) : step)
+  for (const step of steps.filter((candidate) => wanted.has(candidate.name as StepName))) {
     const started = Date.now()
     let outcome: StepOutcome
     if (failed !== undefined) {
@@ -95,7 +121,7 @@ export async function runSteps (settings: BootstrapSettings, options: BootstrapO
         else outcome = await decision.apply()
       } catch (error) {
         outcome = { status: 'failed', message: error instanceof Error ? error.message : String(error) }
-        failed = step.name
+        failed = step.name as StepName
         report.ok = false
       }
     }
@@ -109,6 +135,7 @@ export async function runSteps (settings: BootstrapSettings, options: BootstrapO
     report.steps.push(stepReport)
     options.onStep?.(stepReport)
   }
+  const version = readVersion()
   if (version !== undefined) report.couchdbVersion = version
   return report
 }

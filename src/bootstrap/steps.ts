@@ -1,16 +1,18 @@
 // The steps in their fixed order; their names (the CLI's arguments, the manifests' init
 // containers) are derived from them. `cluster` comes before the databases: a database created
 // before the other nodes have joined keeps all its shards on the nodes that were there, so the
-// cluster is finished first.
+// cluster is finished first. `migrate` comes last: it changes the data the service reads, once
+// the database, its users and its design documents are in place.
 import { adminStep } from './steps/admin.js'
 import { appUserStep } from './steps/app-user.js'
 import { clusterStep } from './steps/cluster.js'
 import { databaseStep } from './steps/database.js'
 import { designDocsStep } from './steps/design-docs.js'
+import { migrateStep } from './steps/migrate.js'
 import { systemDatabasesStep } from './steps/system-databases.js'
 import { waitStep } from './steps/wait.js'
 
-export const STEPS = [waitStep, adminStep, clusterStep, systemDatabasesStep, databaseStep, appUserStep, designDocsStep()] as const
+export const STEPS = [waitStep, adminStep, clusterStep, systemDatabasesStep, databaseStep, appUserStep, designDocsStep(), migrateStep()] as const
 
 export type StepName = typeof STEPS[number]['name']
 

@@ -36,6 +36,8 @@ export interface BootstrapSettings {
   nodes: number
   waitTimeoutMs: number
   requestTimeoutMs: number
+  /** The migration lock's lease (`--lease`); default 30 s (migrations/lease.ts). */
+  migrationLeaseMs?: number
 }
 
 export interface StepContext {

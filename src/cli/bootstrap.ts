@@ -3,7 +3,7 @@
 // src/bootstrap, print, map the outcome to the documented exit codes.
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Env } from '../config.js'
-import { formatStep, formatSummary, reportJson, runBootstrap, STEP_NAMES, STEPS, type StepName } from '../bootstrap/index.js'
+import { formatStep, formatSummary, reportJson, runBootstrap, runMigrationStatus, STEP_NAMES, STEPS, type StepName } from '../bootstrap/index.js'
 
 const EXIT_DONE = 0
 const EXIT_STEP_FAILED = 1
@@ -28,7 +28,13 @@ export function usage (): string {
     'options:',
     '  --timeout DURATION  how long `wait` (and `cluster`) wait for CouchDB: 90, 90s, 1500ms, 2m',
     '                      (default OVERMIND_BOOTSTRAP_TIMEOUT_MS, else 120 s)',
-    '  --dry-run           check only: report what would change, write nothing',
+    '  --dry-run           check only: report what would change, write nothing (migrate: which',
+    '                      migrations would run and how many documents each would change)',
+    '  --status            print the migration history and the migration lock, run nothing',
+    '                      (exit 1 when an applied migration\'s code has changed)',
+    '  --lease DURATION    the migration lock\'s lease, renewed while migrating (default 30s);',
+    '                      a crashed holder\'s lock is taken over once it has not been renewed',
+    '                      for this long',
     '  --json              print one JSON report on stdout instead of lines',
     '  -h, --help          this text',
     '',
@@ -53,7 +59,9 @@ export function parseDuration (text: string): number | undefined {
 export interface BootstrapArgs {
   steps: StepName[]
   timeoutMs?: number
+  leaseMs?: number
   dryRun: boolean
+  status: boolean
   json: boolean
   help: boolean
 }
@@ -69,6 +77,8 @@ export function parseBootstrapArgs (args: string[]): BootstrapArgs {
       options: {
         timeout: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
+        status: { type: 'boolean', default: false },
+        lease: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }
       }
@@ -86,7 +96,13 @@ export function parseBootstrapArgs (args: string[]): BootstrapArgs {
     timeoutMs = parseDuration(parsed.values.timeout)
     if (timeoutMs === undefined) throw new ConfigError(`--timeout takes a duration such as 120, 120s, 1500ms or 2m, not ${JSON.stringify(parsed.values.timeout)}.`)
   }
-  return { steps, timeoutMs, dryRun: parsed.values['dry-run'], json: parsed.values.json, help: parsed.values.help }
+  let leaseMs: number | undefined
+  if (parsed.values.lease !== undefined) {
+    leaseMs = parseDuration(parsed.values.lease)
+    if (leaseMs === undefined || leaseMs < 100) throw new ConfigError(`--lease takes a duration of at least 100ms, such as 30s or 2m, not ${JSON.stringify(parsed.values.lease)}.`)
+  }
+  if (parsed.values.status && steps.some((step) => step !== 'migrate')) throw new ConfigError('--status shows the migrations: name no step but migrate.')
+  return { steps, timeoutMs, leaseMs, dryRun: parsed.values['dry-run'], status: parsed.values.status, json: parsed.values.json, help: parsed.values.help }
 }
 
 export async function cli (args: string[], io: CliIo = {}): Promise<number> {
@@ -106,9 +122,11 @@ export async function cli (args: string[], io: CliIo = {}): Promise<number> {
     stderr(`overmind bootstrap: ${error.message}\n\n${usage()}\n`)
     return EXIT_BAD_USAGE
   }
+  if (options.status) return await printStatus(config, stdout, stderr)
   let report
   try {
     report = await runBootstrap(config, {
+      migrationLeaseMs: options.leaseMs,
       steps: options.steps.length > 0 ? options.steps : undefined,
       dryRun: options.dryRun,
       waitTimeoutMs: options.timeoutMs,
@@ -128,4 +146,19 @@ export async function cli (args: string[], io: CliIo = {}): Promise<number> {
     if (failed !== undefined) stderr(`overmind bootstrap: step ${failed.name} failed: ${failed.message}\n`)
   }
   return report.ok ? EXIT_DONE : EXIT_STEP_FAILED
+}
+
+async function printStatus (config: ReturnType<typeof loadConfig>, stdout: (text: string) => void, stderr: (text: string) => void): Promise<number> {
+  try {
+    const status = await runMigrationStatus(config)
+    stdout(status.text + '\n')
+    return status.ok ? EXIT_DONE : EXIT_STEP_FAILED
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      stderr(`overmind bootstrap: ${error.message}\n`)
+      return EXIT_BAD_USAGE
+    }
+    stderr(`overmind bootstrap: reading the migration status failed: ${error instanceof Error ? error.message : String(error)}\n`)
+    return EXIT_STEP_FAILED
+  }
 }

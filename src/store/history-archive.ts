@@ -9,7 +9,7 @@ import { isStoreError, StoreError } from './store-error.js'
 import { HISTORY_CHUNK_SIZE, type ZerglingRecord } from './zergling-document.js'
 
 /** Writes the chunks that the committed tail has filled; a racing writer writes the same ones. */
-export async function archiveFullChunks (backend: DocumentBackend, record: ZerglingRecord): Promise<number> {
+export async function archiveFullChunks (backend: Pick<DocumentBackend, 'getDocument' | 'putDocument'>, record: ZerglingRecord): Promise<number> {
   const full = Math.floor(record.recentCommands.length / HISTORY_CHUNK_SIZE)
   for (let i = 0; i < full; i++) {
     const index = record.archivedChunks + i

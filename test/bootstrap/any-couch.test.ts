@@ -103,12 +103,14 @@ describe('bootstrap on a CouchDB 3.x with an admin (double, or COUCHDB_TEST_URL)
   it('when run as the seed\'s two init containers, then the app user can use the database and an anonymous client cannot', async () => {
     const { env, database, app } = setup()
     assert.equal((await runCli(['wait', 'admin'], env)).code, 0)
-    const second = await runCli(['database', 'app-user', 'design-docs'], env)
+    const second = await runCli(['database', 'app-user', 'design-docs', 'migrate'], env)
     assert.equal(second.code, 0, second.stderr)
     assert.equal((await couchRequest(couch.url, 'PUT', `/${database}/z1`, app, { facing: 'N', location: { x: 0, y: 0 } })).status, 201)
     assert.equal((await couchRequest(couch.url, 'GET', `/${database}/z1`, app)).status, 200)
     assert.equal((await couchRequest(couch.url, 'GET', `/${database}/z1`)).status, 401)
-    assert.equal((await couchRequest(couch.url, 'GET', `/${database}/_design/overmind`, app)).status, 200)
+    // The service has no design document any more (migration 002), and the history is there.
+    assert.equal((await couchRequest(couch.url, 'GET', `/${database}/_design/overmind`, app)).status, 404)
+    assert.equal((await couchRequest(couch.url, 'GET', `/${database}/overmind:migrations`, app)).status, 200)
   })
 
   it('when nothing listens at the URL, then wait fails after its timeout naming the URL', async () => {

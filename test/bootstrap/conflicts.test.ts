@@ -9,13 +9,19 @@ import { after, before, describe, it } from 'node:test'
 import { createCouchClient, type CouchClient } from '../../src/bootstrap/couch-client.js'
 import { runSteps } from '../../src/bootstrap/runner.js'
 import type { StepName } from '../../src/bootstrap/steps.js'
-import type { BootstrapSettings } from '../../src/bootstrap/types.js'
-import { DESIGN_DOCUMENTS } from '../../src/store/design-docs.js'
+import type { BootstrapReport, BootstrapSettings } from '../../src/bootstrap/types.js'
+import type { DesignDocument } from '../../src/store/design-docs.js'
 import { startTestCouch, type TestCouch } from '../support/test-couch.js'
 import { deleteEveryLeaf, hashedUser, leavesOf, LOSES, plantLeaf, userPath, WINS } from './conflicting-revisions.js'
-import { appSetup, couchRequest, runCli, runJson, statuses, type AppSetup } from './helpers.js'
+import { appSetup, couchRequest, runCli, statuses, type AppSetup } from './helpers.js'
 
-const WANTED = DESIGN_DOCUMENTS[0]!
+// The service deploys no design document any more (migration 002 removed its only view); the
+// steps are given the one earlier versions deployed, whose conflicts are what racing runs left.
+const WANTED: DesignDocument = {
+  _id: '_design/overmind',
+  language: 'javascript',
+  views: { zerglings_by_facing: { map: 'function (doc) { if (doc.location && doc.facing && doc._id.indexOf(\'_design/\') !== 0) { emit(doc.facing, 1); } }', reduce: '_count' } }
+}
 const OLD_DESIGN = { _id: WANTED._id, language: 'javascript', views: { zerglings_by_facing: { map: 'function (doc) { emit(doc.facing, 1); }' } } }
 const DESIGN = '/_design/overmind'
 
@@ -38,16 +44,23 @@ describe('conflicted documents left by racing bootstraps (double, or COUCHDB_TES
     return { ...made, settings: { url: couch.url, username: admin.name, password: admin.password, database, appUsername: app.name, appPassword: app.password, nodes: 1, waitTimeoutMs: 5000, requestTimeoutMs: 5000 } }
   }
 
+  /** The steps (default all but migrate) with WANTED as the design documents. */
+  async function runWanted (settings: BootstrapSettings, { steps, dryRun = false }: { steps?: StepName[], dryRun?: boolean } = {}): Promise<{ code: number, report: BootstrapReport, stdout: string, stderr: string }> {
+    const all: StepName[] = ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs']
+    const report = await runSteps(settings, { steps: steps ?? all, dryRun, designDocuments: [WANTED] })
+    return { code: report.ok ? 0 : 1, report, stdout: JSON.stringify(report), stderr: '' }
+  }
+
   const logIn = async (app: { name: string, password: string }): Promise<{ status: number, body: any }> =>
     await couchRequest(couch.url, 'POST', '/_session', undefined, app)
 
   describe('when a race left the app user with two revisions and the design document with an old one winning', () => {
-    let env: Record<string, string>
+    let settings: BootstrapSettings
     let database: string
     let app: { name: string, password: string }
     before(async () => {
-      ({ env, database, app } = setup())
-      assert.equal((await runCli([], env)).code, 0)
+      ({ settings, database, app } = setup())
+      assert.equal((await runWanted(settings)).code, 0)
       // The other run's user: same password, its own salt; the other run's design doc: old content, winning.
       await plantLeaf(couch.url, admin, '_users', hashedUser(app.name, app.password), WINS)
       await plantLeaf(couch.url, admin, database, OLD_DESIGN, WINS)
@@ -56,7 +69,7 @@ describe('conflicted documents left by racing bootstraps (double, or COUCHDB_TES
 
     it('then a dry run reports both as to be updated, saying the conflicting revisions would be removed, and writes nothing', async () => {
       couch.double?.resetCounters()
-      const run = await runJson(['--dry-run'], env)
+      const run = await runWanted(settings, { dryRun: true })
       assert.equal(run.code, 0, run.stdout + run.stderr)
       const step = (name: string) => run.report.steps.find((candidate) => candidate.name === name)!
       assert.equal(step('app-user').status, 'updated')
@@ -68,7 +81,7 @@ describe('conflicted documents left by racing bootstraps (double, or COUCHDB_TES
     })
 
     it('then a run removes them: no conflicts are left, the user logs in, and the design document has the wanted content', async () => {
-      const run = await runJson([], env)
+      const run = await runWanted(settings)
       assert.equal(run.code, 0, run.stdout + run.stderr)
       const step = (name: string) => run.report.steps.find((candidate) => candidate.name === name)!
       assert.equal(step('app-user').status, 'updated')
@@ -86,7 +99,7 @@ describe('conflicted documents left by racing bootstraps (double, or COUCHDB_TES
 
     it('then a rerun finds everything in place: unchanged, and no write', async () => {
       couch.double?.resetCounters()
-      const run = await runJson([], env)
+      const run = await runWanted(settings)
       assert.equal(run.code, 0, run.stderr)
       assert.deepEqual(new Set(Object.values(statuses(run.report))), new Set(['unchanged', 'skipped']))
       if (couch.double !== undefined) assert.equal(couch.double.writes, 0)
@@ -94,15 +107,15 @@ describe('conflicted documents left by racing bootstraps (double, or COUCHDB_TES
   })
 
   it('when no conflicting revision holds the configured password or the wanted design, then the winner is kept and rewritten', async () => {
-    const { env, database, app } = setup()
-    assert.equal((await runCli(['database'], env)).code, 0)
+    const { settings, database, app } = setup()
+    assert.equal((await runWanted(settings, { steps: ['database'] })).code, 0)
     // Both racing runs had an older Secret and an older version, so no leaf is right.
     const old = 'old-' + randomBytes(6).toString('hex')
     await plantLeaf(couch.url, admin, '_users', hashedUser(app.name, old), LOSES)
     await plantLeaf(couch.url, admin, '_users', hashedUser(app.name, old), WINS)
     await plantLeaf(couch.url, admin, database, OLD_DESIGN, LOSES)
     await plantLeaf(couch.url, admin, database, { ...OLD_DESIGN, views: {} }, WINS)
-    const run = await runJson(['app-user', 'design-docs'], env)
+    const run = await runWanted(settings, { steps: ['app-user', 'design-docs'] })
     assert.equal(run.code, 0, run.stdout + run.stderr)
     assert.match(run.report.steps[0]!.message, new RegExp(`^reset the password of "${app.name}", removing 1 conflicting revision left by racing writes`))
     assert.equal(run.report.steps[1]!.message, 'wrote 1 design document(s): _design/overmind; removed 1 conflicting revision of _design/overmind left by racing writes.')

@@ -2,6 +2,9 @@
 import { randomBytes } from 'node:crypto'
 import { cli } from '../../src/cli/bootstrap.js'
 import type { BootstrapReport } from '../../src/bootstrap/index.js'
+import { createCouchClient, type CouchClient } from '../../src/bootstrap/couch-client.js'
+import { readServerInfo } from '../../src/bootstrap/server-info.js'
+import type { StepContext } from '../../src/bootstrap/types.js'
 import type { TestCouch } from '../support/test-couch.js'
 
 export const ADMIN = 'admin'
@@ -78,4 +81,18 @@ export function appSetup (couch: TestCouch, prefix: string, users: string[]): Ap
     OVERMIND_BOOTSTRAP_TIMEOUT_MS: '5000'
   }
   return { env, database, app }
+}
+
+/** A step's context on `database` of `couch` as the admin, its log collected in `logs`; `client` may wrap the real one. */
+export function stepContextOn (couch: TestCouch, database: string, logs: string[], client: CouchClient = createCouchClient(couch.url, 10_000)): StepContext {
+  return {
+    settings: { url: couch.url, username: couch.username, password: couch.password, database, nodes: 1, waitTimeoutMs: 5000, requestTimeoutMs: 10_000 },
+    couch: client,
+    dryRun: false,
+    server: async () => await readServerInfo(client),
+    auth: 'admin',
+    sleep: async (ms) => { await new Promise((resolve) => setTimeout(resolve, ms)) },
+    random: Math.random,
+    log: (message) => { logs.push(message) }
+  }
 }

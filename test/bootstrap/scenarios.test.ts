@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { startCouchDouble, type CouchDouble, type CouchDoubleOptions } from '../support/couch-double/index.js'
+import { bootstrapSettings, runSteps } from '../../src/bootstrap/runner.js'
+import { loadConfig } from '../../src/config.js'
+import type { DesignDocument } from '../../src/store/design-docs.js'
 import { ADMIN, ADMIN_PASSWORD, APP_PASSWORD, bootstrapEnv, couchRequest, runCli, runJson, statuses } from './helpers.js'
 
 const VERSIONS = ['1.6.1', '2.3.1', '3.4.3'] as const
@@ -45,7 +48,10 @@ for (const version of VERSIONS) {
         'system-databases': version === '1.6.1' ? 'skipped' : 'created',
         database: 'created',
         'app-user': 'created',
-        'design-docs': 'created',
+        // None to deploy (migration 002 removed the only view there was).
+        'design-docs': 'unchanged',
+        // A new database: every migration is recorded as applied, having changed nothing.
+        migrate: 'updated',
         cluster: 'skipped'
       })
       assert.equal(first.report.couchdbVersion, version)
@@ -188,16 +194,21 @@ for (const version of VERSIONS) {
       assert.equal(statuses(run.report)['app-user'], 'skipped')
     })
 
-    it('when a design doc was changed by hand, then design-docs restores it (updated) and leaves the rest alone', async () => {
+    it('when a design doc was changed by hand, then design-docs restores it (updated), its views built aside first, and leaves the rest alone', async () => {
       const double = await fresh(version)
       assert.equal((await runCli([], bootstrapEnv(double.url))).code, 0)
       const admin = { name: ADMIN, password: ADMIN_PASSWORD }
-      const stored = (await couchRequest(double.url, 'GET', '/zerglings/_design/overmind', admin)).body
-      assert.equal((await couchRequest(double.url, 'PUT', '/zerglings/_design/overmind', admin, { ...stored, views: {} })).status, 201)
+      const probe: DesignDocument = { _id: '_design/probe', language: 'javascript', views: { by_facing: { map: 'function (doc) { if (doc.facing) { emit(doc.facing, 1); } }' } } }
+      const settings = bootstrapSettings(loadConfig(bootstrapEnv(double.url)))
+      assert.equal((await runSteps(settings, { steps: ['design-docs'], designDocuments: [probe] })).ok, true)
+      const stored = (await couchRequest(double.url, 'GET', '/zerglings/_design/probe', admin)).body
+      assert.equal((await couchRequest(double.url, 'PUT', '/zerglings/_design/probe', admin, { ...stored, views: {} })).status, 201)
       double.resetCounters()
-      const run = await runJson(['design-docs'], bootstrapEnv(double.url))
-      assert.deepEqual(statuses(run.report), { 'design-docs': 'updated' })
-      assert.equal(double.writes, 1)
+      const report = await runSteps(settings, { steps: ['design-docs'], designDocuments: [probe] })
+      assert.deepEqual(statuses(report), { 'design-docs': 'updated' })
+      // The copy under its temporary id, the document itself, and the copy's tombstone.
+      assert.equal(double.writes, 3)
+      assert.equal((await couchRequest(double.url, 'GET', '/zerglings/_design/probe--building', admin)).status, 404)
     })
   })
 }

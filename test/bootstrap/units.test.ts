@@ -15,7 +15,7 @@ import { STEP_NAMES } from '../../src/bootstrap/steps.js'
 import type { BootstrapReport } from '../../src/bootstrap/types.js'
 import { parseBootstrapArgs, parseDuration } from '../../src/cli/bootstrap.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
-import { DESIGN_DOCUMENTS } from '../../src/store/design-docs.js'
+import { DESIGN_DOCUMENTS, type DesignDocument } from '../../src/store/design-docs.js'
 
 describe('backoff', () => {
   it('when retries go on, then the delay doubles from the base up to the cap, each between half and all of its ceiling', () => {
@@ -49,14 +49,17 @@ describe('backoff', () => {
 describe('arguments', () => {
   it('when steps and flags are given, then they are parsed', () => {
     assert.deepEqual(parseBootstrapArgs(['wait', 'admin', '--timeout', '2m', '--json', '--dry-run']),
-      { steps: ['wait', 'admin'], timeoutMs: 120_000, dryRun: true, json: true, help: false })
-    assert.deepEqual(parseBootstrapArgs([]), { steps: [], timeoutMs: undefined, dryRun: false, json: false, help: false })
+      { steps: ['wait', 'admin'], timeoutMs: 120_000, leaseMs: undefined, dryRun: true, status: false, json: true, help: false })
+    assert.deepEqual(parseBootstrapArgs([]), { steps: [], timeoutMs: undefined, leaseMs: undefined, dryRun: false, status: false, json: false, help: false })
+    assert.deepEqual(parseBootstrapArgs(['migrate', '--status', '--lease', '5s']), { steps: ['migrate'], timeoutMs: undefined, leaseMs: 5000, dryRun: false, status: true, json: false, help: false })
   })
 
   it('when a step, a flag or a duration is unknown, then it is a ConfigError (exit 2)', () => {
     assert.throws(() => parseBootstrapArgs(['databse']), (error: unknown) => error instanceof ConfigError && /unknown step "databse"/.test(error.message))
     assert.throws(() => parseBootstrapArgs(['--force']), ConfigError)
     assert.throws(() => parseBootstrapArgs(['--timeout', 'soon']), ConfigError)
+    assert.throws(() => parseBootstrapArgs(['--lease', '10ms']), ConfigError)
+    assert.throws(() => parseBootstrapArgs(['database', '--status']), (error: unknown) => error instanceof ConfigError && /--status shows the migrations/.test(error.message))
   })
 
   it('durations read as seconds by default, or with ms, s, m', () => {
@@ -89,14 +92,13 @@ describe('settings', () => {
 })
 
 describe('steps', () => {
-  it('are the issue\'s seven, in its order', () => {
-    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs'])
+  it('are the issue\'s seven and migrate after design-docs, in that order', () => {
+    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs', 'migrate'])
   })
 })
 
 describe('comparisons', () => {
-  const [wanted] = DESIGN_DOCUMENTS
-  assert.ok(wanted !== undefined)
+  const wanted: DesignDocument = { _id: '_design/probe', language: 'javascript', views: { by_facing: { map: 'function (doc) { emit(doc.facing, 1); }', reduce: '_count' } } }
 
   it('when a stored design doc differs only by _rev and key order, then it is the same', () => {
     const stored = { views: wanted.views, _rev: '3-abc', language: 'javascript', _id: wanted._id }

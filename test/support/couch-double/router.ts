@@ -43,6 +43,11 @@ async function serverRoute (ctx: Ctx, first: string): Promise<Reply> {
   }
   switch (first) {
     case '_membership': return membership(ctx)
+    // https://docs.couchdb.org/en/stable/api/server/common.html#active-tasks: the double's views
+    // are built within the query that needs them, so no task is ever seen running.
+    case '_active_tasks':
+      allowMethods(ctx, 'GET')
+      return json(200, [])
     case '_node': return nodeRoute(ctx)
     case '_cluster_setup': return clusterSetup(ctx)
     default: throw couchErrors.dbMissing()

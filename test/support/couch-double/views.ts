@@ -35,6 +35,13 @@ export async function viewRoute (ctx: Ctx, db: Database, ddocName: string, viewN
     const value = jsonParam(q, ...aliases)
     if (value !== undefined) options[name] = value
   }
+  // `update=false` answers from the index as it stands, never waiting for it to be built (PouchDB's
+  // `stale: 'ok'`); `lazy` answers so and updates it afterwards. PouchDB, like CouchDB, names an
+  // index after its functions, so two design documents with the same views share one index.
+  const update = q.get('update')
+  if (update === 'false') options.stale = 'ok'
+  else if (update === 'lazy') options.stale = 'update_after'
+  else if (update !== null && update !== 'true') throw couchErrors.queryParse('Invalid value for `update`.')
   if (ctx.method === 'POST') {
     requireJsonContentType(ctx)
     const keys = parseJsonObjectBody(ctx).keys
