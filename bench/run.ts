@@ -16,6 +16,7 @@ import { benchCouch } from './scenarios/couchdb.js'
 import { benchEmbedded } from './scenarios/embedded.js'
 import { readyScenario } from './scenarios/ready.js'
 import { streamScenario, type StreamBenchResult } from './scenarios/stream.js'
+import { migrationScenario, type MigrationBenchResult } from './scenarios/migration.js'
 import { buildService } from './support/build.js'
 import { FULL_PLAN, QUICK_PLAN, type BenchContext } from './support/context.js'
 import { startCouch } from './support/couch-process.js'
@@ -62,6 +63,7 @@ async function main (): Promise<number> {
   const memory: MemoryRecord[] = []
   let readyMs: number[] = []
   let stream: StreamBenchResult | undefined
+  let migration: MigrationBenchResult | undefined
   let nodeOptions = ''
   const notes: string[] = []
   try {
@@ -90,6 +92,13 @@ async function main (): Promise<number> {
     const couchdb = await benchCouch(ctx)
     results.push(...couchdb.results)
     memory.push(...couchdb.memory)
+    try {
+      migration = await migrationScenario(ctx)
+      log(`migration: ${Math.round(migration.documentsPerSecond)} documents/s; command p99 ${migration.during.p99} ms during, ${migration.after.p99} ms after`)
+    } catch (error) {
+      // A --service-ref from before `bootstrap migrate` has none to measure.
+      notes.push(`The migration scenario did not run: ${(error as Error).message}`)
+    }
   } finally {
     await stopAll()
     if (values['keep-tmp'] !== true) await rm(tmpDir, { recursive: true, force: true })
@@ -106,6 +115,7 @@ async function main (): Promise<number> {
     memory,
     readyMs,
     ...(stream === undefined ? {} : { stream }),
+    ...(migration === undefined ? {} : { migration }),
     targets: computeTargets(results, memory, readyMs, plan.concurrencies, stream),
     notes: [...notes, ...standingNotes(process.env.COUCHDB_BENCH_URL === undefined, nodeOptions)]
   }

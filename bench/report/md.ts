@@ -36,6 +36,7 @@ export function renderMarkdown (report: BenchReport, name = 'latest'): string {
     '',
     `Ready (spawn to first 200 from /readyz, embedded store, empty): ${report.readyMs.join(', ')} ms.`,
     '',
+    ...(report.migration === undefined ? [] : migrationLines(report.migration)),
     ...(report.notes.length === 0 ? [] : ['## Notes', '', ...report.notes.map((n) => `- ${n}`), '']),
     `![throughput, p99 and growth curves](${basename(name)}.svg)`,
     ''
@@ -54,4 +55,18 @@ function unit (u: string): string {
 
 function params (p: Record<string, number | string>): string {
   return Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ')
+}
+
+function migrationLines ({ zerglings, migrateSeconds, documentsPerSecond, during, after }: NonNullable<BenchReport['migration']>): string[] {
+  return [
+    '## Migration 001 under load (CouchDB)',
+    '',
+    `${zerglings} zerglings in the original shape (three with 20 000 commands) migrated by \`overmind bootstrap migrate\` in ${migrateSeconds.toFixed(1)} s: **${Math.round(documentsPerSecond)} documents/s**, while one replica took \`"M"\` commands (c=10) on 240 of them.`,
+    '',
+    '| commands (c=10) | commands | p50 ms | p99 ms | 503s |',
+    '|---|---:|---:|---:|---:|',
+    `| during the migration | ${during.commands} | ${during.p50} | ${during.p99} | ${during.unavailable} |`,
+    `| after it, same zerglings, as long | ${after.commands} | ${after.p50} | ${after.p99} | ${after.unavailable} |`,
+    ''
+  ]
 }

@@ -3,6 +3,7 @@ import type { BenchPlan } from '../support/context.js'
 import type { LoadResult } from '../support/result.js'
 import type { MemoryRecord } from '../support/rss.js'
 import type { StreamBenchResult } from '../scenarios/stream.js'
+import type { MigrationBenchResult } from '../scenarios/migration.js'
 
 export interface Machine {
   cpu: string
@@ -37,6 +38,8 @@ export interface BenchReport {
   readyMs: number[]
   /** The change stream under 1000 clients (embedded), when the service has one. */
   stream?: StreamBenchResult
+  /** Migration 001 on CouchDB under a command load, when the service has it. */
+  migration?: MigrationBenchResult
   targets: TargetCheck[]
   notes: string[]
 }

@@ -7,6 +7,9 @@ import { move } from '../../src/domain/command.js'
 import { spawnZergling, type Command } from '../../src/domain/zergling.js'
 import type { TestCouch } from './test-couch.js'
 
+/** Where to write: a test's CouchDB, or the bench's. */
+export type CouchAccess = Pick<TestCouch, 'url' | 'username' | 'password'>
+
 export interface OriginalShape { zerglings: number, long: number, longCommands: number }
 
 export interface OriginalData {
@@ -28,12 +31,12 @@ export function replay (id: string, history: string): { location: { x: number, y
   return { location, facing }
 }
 
-export function adminHeaders (couch: TestCouch): Record<string, string> {
+export function adminHeaders (couch: CouchAccess): Record<string, string> {
   return { authorization: 'Basic ' + Buffer.from(`${couch.username}:${couch.password}`).toString('base64'), 'content-type': 'application/json' }
 }
 
 /** Creates `database` on `couch` and fills it; written with `_bulk_docs` in batches of 200. */
-export async function seedOriginalShape (couch: TestCouch, database: string, shape: OriginalShape): Promise<OriginalData> {
+export async function seedOriginalShape (couch: CouchAccess, database: string, shape: OriginalShape): Promise<OriginalData> {
   const headers = adminHeaders(couch)
   const created = await fetch(`${couch.url}/${database}`, { method: 'PUT', headers })
   await created.arrayBuffer()
