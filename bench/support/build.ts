@@ -37,7 +37,7 @@ export async function buildService (root: string, outRoot: string, ref?: string)
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   let warnings = ''
   try {
-    await run(process.execPath, [tsc, '-p', join(sources, 'tsconfig.build.json'), '--outDir', outDir, '--sourceMap', 'false', '--incremental', '--tsBuildInfoFile', join(outRoot, 'tsbuildinfo')], { cwd: sources })
+    await run(process.execPath, [tsc, '-p', join(sources, 'tsconfig.build.json'), '--outDir', outDir, '--incremental', '--tsBuildInfoFile', join(outRoot, 'tsbuildinfo')], { cwd: sources })
   } catch (error) {
     // tsc still emits on type errors (a teammate's change in progress); go on if it did.
     warnings = String((error as { stdout?: string }).stdout ?? error).slice(0, 2000)
