@@ -123,11 +123,13 @@ async function openClient (baseUrl: string, sampled: boolean): Promise<{ arrival
   }
   let pending = ''
   let live = false
-  response.setEncoding('utf8')
-  response.on('data', (chunk: string) => {
+  // Only the sampled clients decode what they read once live: the others stand for clients on
+  // other machines and only drain their sockets, since the bench's own process also sends the
+  // commands being measured, and every string it makes slows them.
+  response.on('data', (chunk: Buffer) => {
     if (arrivals === undefined && live) return
     const now = performance.now()
-    pending += chunk
+    pending += chunk.toString('utf8')
     const end = pending.lastIndexOf('\n\n')
     if (end < 0) return
     const complete = pending.slice(0, end)
@@ -145,5 +147,9 @@ async function openClient (baseUrl: string, sampled: boolean): Promise<{ arrival
     const check = (): void => { if (live) { response.off('data', check); resolve() } }
     response.on('data', check)
   })
+  if (arrivals === undefined) {
+    response.removeAllListeners('data')
+    response.resume()
+  }
   return { arrivals, close: () => { response.destroy() } }
 }
