@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { basicAuth, bulkDocs, createDatabase, deleteDatabase, sessionCookie, type CouchServer } from './support/couch.js'
+import { basicAuth, bulkDocs, createDatabase, deleteDatabase, send, sessionCookie, type CouchServer } from './support/couch.js'
 import { startCouch } from './support/couch-process.js'
 import { runLoop } from './support/loop-harness.js'
 import { stopAll } from './support/processes.js'
@@ -87,17 +87,6 @@ async function prepareKinds (server: CouchServer, database: string, concurrency:
     { name: 'POST /_session', operation: async () => { await sessionCookie(server) } },
     { name: 'GET /_up (other)', operation: async () => { await send('GET', `${server.url}/_up`, cookie) } }
   ]
-}
-
-async function send (method: string, url: string, auth: Record<string, string>, body?: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method,
-    headers: { ...auth, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} answered ${response.status}`)
-  return JSON.parse(text) as unknown
 }
 
 function table (results: LoadResult[], earlier: LoadResult[] | undefined): string {

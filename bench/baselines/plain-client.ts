@@ -6,7 +6,7 @@
 // https://docs.couchdb.org/en/stable/api/document/common.html, .../api/server/authn.html
 import type { Slice } from '../support/alternate.js'
 import type { BenchContext } from '../support/context.js'
-import { basicAuth, sessionCookie } from '../support/couch.js'
+import { basicAuth, send, sessionCookie } from '../support/couch.js'
 import { runLoop } from '../support/loop-harness.js'
 import type { DocumentFactory } from '../support/seed.js'
 
@@ -73,15 +73,4 @@ async function readModifyWrite (url: string, auth: Record<string, string>): Prom
     if (response.status !== 409) throw new Error(`PUT answered ${response.status}`)
   }
   throw new Error('still conflicting after 10 attempts')
-}
-
-async function send (method: string, url: string, auth: Record<string, string>, body?: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method,
-    headers: { ...auth, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} answered ${response.status}`)
-  return JSON.parse(text) as unknown
 }

@@ -56,6 +56,18 @@ async function call (server: CouchServer, method: string, path: string, body?: u
   return JSON.parse(text) as unknown
 }
 
+/** One JSON request with the given auth header (a cookie or Basic); throws unless 2xx. */
+export async function send (method: string, url: string, auth: Record<string, string>, body?: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method,
+    headers: { ...auth, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${method} answered ${response.status}`)
+  return JSON.parse(text) as unknown
+}
+
 // https://docs.couchdb.org/en/stable/api/database/common.html#put--db
 export async function createDatabase (server: CouchServer, name: string): Promise<void> {
   await call(server, 'PUT', encodeURIComponent(name))

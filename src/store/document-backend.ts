@@ -55,7 +55,7 @@ export interface DocumentBackend {
   deleteDocument (id: string, rev: string): Promise<void>
   /** `_all_docs?include_docs=true` over a key range; only rows whose winner is not deleted. */
   allDocs (range: AllDocsRange): Promise<AllDocsRow[]>
-  /** The changes feed with `include_docs=true` (change-rows.ts); absent in unit tests' backends. */
+  /** The changes feed, with bodies or (`leavesOnly`) every leaf revision (change-rows.ts); absent in unit tests' backends. */
   changes? (read: ChangesRead): Promise<ChangeRows>
   check (): Promise<BrainStatus>
   close (): Promise<void>

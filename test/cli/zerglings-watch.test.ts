@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { startBinary, waitForOutput } from '../support/overmind-binary.js'
+import { startBinary, waitForOutput, type BinaryRun } from '../support/overmind-binary.js'
 import { serveEmbedded, type ServedInstance } from '../support/served-instance.js'
 import { forwardTo, listenOnLoopback, type Listening } from '../support/loopback-server.js'
 
@@ -74,6 +74,19 @@ describe('overmind zerglings watch, on a service with a change stream', () => {
   })
 })
 
+/**
+ * Spawns a zergling, moves it MM and deletes it, each once watch has printed the change before:
+ * changes faster than the feed (or a poll) reads fold into the latest (README).
+ */
+async function spawnMoveDelete (url: string, watch: BinaryRun): Promise<{ id: string }> {
+  const { zergling: spawned } = await (await fetch(`${url}/zerglings/`, { method: 'POST' })).json() as { zergling: { id: string } }
+  await waitForOutput(watch, (out) => lines(out).length === 1)
+  await fetch(`${url}/zerglings/${spawned.id}`, { method: 'POST', body: '"MM"' })
+  await waitForOutput(watch, (out) => lines(out).length === 2)
+  await fetch(`${url}/zerglings/${spawned.id}`, { method: 'DELETE' })
+  return spawned
+}
+
 /** The service as one from before the change stream: `GET /zerglings/_changes` answers 404. */
 async function withoutChangeStream (target: string): Promise<Listening> {
   const upstream = new URL(target)
@@ -95,12 +108,7 @@ describe('overmind zerglings watch, on the service\'s own change stream', () => 
     const watch = startBinary(['zerglings', 'watch', '--json', '--limit', '3', '--url', served.url])
     try {
       await waitForOutput(watch, (_out, err) => err.includes('following'))
-      // One change at a time: changes faster than the feed reads fold into the latest (README).
-      const { zergling: spawned } = await (await fetch(`${served.url}/zerglings/`, { method: 'POST' })).json()
-      await waitForOutput(watch, (out) => lines(out).length === 1)
-      await fetch(`${served.url}/zerglings/${spawned.id as string}`, { method: 'POST', body: '"MM"' })
-      await waitForOutput(watch, (out) => lines(out).length === 2)
-      await fetch(`${served.url}/zerglings/${spawned.id as string}`, { method: 'DELETE' })
+      const spawned = await spawnMoveDelete(served.url, watch)
       assert.equal(await watch.exited, 0, watch.stderr())
       const events = lines(watch.stdout()).map((line) => JSON.parse(line))
       assert.deepEqual(events.map(({ type, zergling }) => [type, zergling.id, zergling.location, zergling.historyLength]), [
@@ -125,11 +133,7 @@ describe('overmind zerglings watch, on a service without a change stream', () =>
     const watch = startBinary(['zerglings', 'watch', '--json', '--interval', '1', '--limit', '3', '--url', proxy.url])
     try {
       await waitForOutput(watch, (_out, err) => err.includes('polling every 1 s'))
-      const { zergling: spawned } = await (await fetch(`${served.url}/zerglings/`, { method: 'POST' })).json()
-      await waitForOutput(watch, (out) => lines(out).length === 1)
-      await fetch(`${served.url}/zerglings/${spawned.id as string}`, { method: 'POST', body: '"MM"' })
-      await waitForOutput(watch, (out) => lines(out).length === 2)
-      await fetch(`${served.url}/zerglings/${spawned.id as string}`, { method: 'DELETE' })
+      const spawned = await spawnMoveDelete(served.url, watch)
       assert.equal(await watch.exited, 0, watch.stderr())
       const [first, second, third] = lines(watch.stdout()).map((line) => JSON.parse(line))
       assert.deepEqual({ ...first, zergling: { ...first.zergling, _rev: undefined } }, { type: 'spawned', zergling: { id: spawned.id, location: { x: 0, y: 0 }, facing: 'N', historyLength: 0, _rev: undefined } })

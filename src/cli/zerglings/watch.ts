@@ -12,7 +12,7 @@ import { listZerglings, type Detail } from '../client/zergling-pages.js'
 import { wholeOption, type Verb, type VerbContext } from './verb.js'
 
 /** A zergling's change as the stream carries it: `{"type","zergling":{id,location,…,_rev}}`. */
-interface Shown { type: string, data: { type: string, zergling: Record<string, unknown> } }
+interface Shown { type: string, zergling: Record<string, unknown> }
 
 const ZERGLING_EVENTS = new Set(['spawned', 'moved', 'deleted'])
 
@@ -41,7 +41,7 @@ options:
     let shown = 0
     const show = (event: Shown): void => {
       if (shown === 0 && !context.out.json) context.out.line(`${'EVENT'.padEnd(8)}  ${'ID'.padEnd(36)}  ${'X'.padStart(6)}  ${'Y'.padStart(6)}  FACING  HISTORY`)
-      context.out.line(context.out.json ? JSON.stringify(event.data) : formatEvent(event))
+      context.out.line(context.out.json ? JSON.stringify(event) : formatEvent(event))
       if (++shown >= limit) stop.abort()
     }
     try {
@@ -122,7 +122,7 @@ function streamed (message: EventSourceMessage): Shown | string | undefined {
   if (ZERGLING_EVENTS.has(type)) {
     const zergling = fields?.zergling
     if (typeof zergling !== 'object' || zergling === null || Array.isArray(zergling)) return `skipped a ${type} event without a zergling: ${message.data.slice(0, 80)}`
-    return { type, data: { type, zergling: zergling as Record<string, unknown> } }
+    return { type, zergling: zergling as Record<string, unknown> }
   }
   if (type === 'brain') return fields?.brain === 'ok' ? 'the service can read its store again; the stream carries on from where it was' : 'the service cannot read its store; the stream waits for it and then carries on without a gap'
   if (type === 'closing') return 'the replica serving the stream is shutting down'
@@ -153,16 +153,16 @@ async function poll (context: VerbContext, { intervalMs, status }: { intervalMs:
 
 /** A polled change as the stream would carry it: the zergling's state with its history length and revision. */
 async function polledEvent (context: VerbContext, { type, zergling }: PolledChange): Promise<Shown> {
-  if (type === 'deleted') return { type, data: { type, zergling: { id: zergling.id } } }
+  if (type === 'deleted') return { type, zergling: { id: zergling.id } }
   const answer = await context.client().send({ method: 'GET', path: `/zerglings/${zergling.id}?history=none` }).catch((error: unknown) => {
     if (error instanceof CliFailure && error.answer?.status === 404) return undefined
     throw error
   })
-  if (answer === undefined) return { type: 'deleted', data: { type: 'deleted', zergling: { id: zergling.id } } }
-  return { type, data: { type, zergling: { ...(answer.body as { zergling: Detail }).zergling } } }
+  if (answer === undefined) return { type: 'deleted', zergling: { id: zergling.id } }
+  return { type, zergling: { ...(answer.body as { zergling: Detail }).zergling } }
 }
 
-function formatEvent ({ type, data: { zergling: data } }: Shown): string {
+function formatEvent ({ type, zergling: data }: Shown): string {
   const location = (data.location ?? {}) as { x?: unknown, y?: unknown }
   const cell = (value: unknown): string => value === undefined ? '-' : String(value)
   return `${type.padEnd(8)}  ${cell(data.id).padEnd(36)}  ${cell(location.x).padStart(6)}  ${cell(location.y).padStart(6)}  ${cell(data.facing).padEnd(6)}  ${cell(data.historyLength)}`.trimEnd()
