@@ -67,9 +67,10 @@ export async function seedCouch (factory: DocumentFactory, server: CouchServer, 
     await bulkDocs(server, database, docs)
     all.push(...ids)
   }
-  // The double indexes ids for _all_docs lazily, from its changes feed, on the next page read:
-  // after 100 000 seeded documents that catch-up took seconds, which the first list request then
-  // paid (p99 2.7 s). A real CouchDB indexes as it writes; one page here pays it before measuring.
+  // The double indexes ids for _all_docs offsets lazily, from its changes feed, on the next page
+  // read from a key: after 100 000 seeded documents that catch-up took a second or more, which the
+  // first list request then paid (p99 2.7 s in one run). A real CouchDB indexes as it writes; one
+  // page here pays it before measuring.
   if (server.kind === 'double') await readFirstRow(server, database)
   return all
 }

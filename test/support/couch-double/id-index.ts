@@ -44,12 +44,34 @@ async function build (db: Database): Promise<IdIndex> {
 
 async function catchUp (db: Database, index: IdIndex): Promise<IdIndex> {
   const { results, last_seq: last } = await db.pouch.changes({ since: index.seq })
-  const ids = [...index.ids]
-  for (const { id, deleted } of results) {
-    const at = lowerBound(ids, id)
-    const present = ids[at] === id
-    if (deleted === true && present) ids.splice(at, 1)
-    else if (deleted !== true && !present) ids.splice(at, 0, id)
+  const deleted = new Set<string>()
+  const added = new Set<string>()
+  for (const { id, deleted: gone } of results) {
+    if (gone === true) {
+      deleted.add(id)
+      added.delete(id)
+    } else {
+      added.add(id)
+      deleted.delete(id)
+    }
   }
+  // One merge of two sorted lists, not a splice per change: after 100 000 bulk-loaded documents
+  // a splice each made the first page after them cost 1.5 s (quadratic).
+  const fresh = [...added].filter((id) => !hasId(index.ids, id)).sort((a, b) => a < b ? -1 : a > b ? 1 : 0)
+  const ids: string[] = []
+  let i = 0
+  for (const id of fresh) {
+    while (i < index.ids.length && index.ids[i]! < id) pushUnlessDeleted(ids, index.ids[i++]!, deleted)
+    ids.push(id)
+  }
+  while (i < index.ids.length) pushUnlessDeleted(ids, index.ids[i++]!, deleted)
   return { seq: Number(last), ids }
+}
+
+function hasId (ids: readonly string[], id: string): boolean {
+  return ids[lowerBound(ids, id)] === id
+}
+
+function pushUnlessDeleted (ids: string[], id: string, deleted: ReadonlySet<string>): void {
+  if (!deleted.has(id)) ids.push(id)
 }
