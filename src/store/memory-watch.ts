@@ -15,6 +15,7 @@
 // bodies: https://docs.couchdb.org/en/stable/api/database/changes.html
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LRUCache } from 'lru-cache'
+import { isZerglingId } from '../domain/zergling-id.js'
 import type { DocumentBackend } from './document-backend.js'
 import type { DocumentMemory } from './document-memory.js'
 import { revisionGeneration } from './revisions.js'
@@ -76,7 +77,8 @@ export function startMemoryWatch (backend: DocumentBackend, memory: DocumentMemo
       try {
         const page = await changes!({ since, limit: PAGE_ROWS, waitMs: since === 'now' ? 0 : waitMs, signal: controller.signal, leavesOnly: true })
         if (stopped) return
-        for (const row of page.rows) apply(row.id, row.rev, row.deleted, row.leaves ?? 1)
+        // History chunks, design and bookkeeping documents are never remembered: they would only crowd `seen`.
+        for (const row of page.rows) if (isZerglingId(row.id)) apply(row.id, row.rev, row.deleted, row.leaves ?? 1)
         since = page.lastSeq
         caughtUpAt = page.rows.length < PAGE_ROWS ? Date.now() : caughtUpAt
         delay = retry.firstMs
