@@ -1,7 +1,9 @@
 // Does the target hold zerglings that are not the source's? Every zergling revision in the target
 // is asked of the source (`revsDiff`): one the source lacks was written somewhere else — another
 // store's zergling, or one moved on the target after an earlier migration. A rerun of the same
-// migration finds none (its revisions all came from the source), so it may go on.
+// migration finds none (its revisions all came from the source), so it may go on — unless a
+// zergling moved more than the embedded store's REVISIONS_KEPT times since: the revision the
+// target holds was stemmed from the source's path, and the source no longer knows it.
 // https://docs.couchdb.org/en/stable/api/database/misc.html#post--db-_revs_diff
 import { isZerglingId } from '../domain/zergling-id.js'
 import type { Pouch } from '../transfer/endpoints.js'

@@ -2,6 +2,7 @@
 // verify, report. Each step is safe to repeat, so is the whole: a rerun replicates only what is
 // missing (nothing, after a complete run) and verifies again.
 import type { Endpoint } from '../transfer/endpoints.js'
+import { REVISIONS_KEPT } from '../store/open-pouch.js'
 import { findForeignZerglings } from './foreign-zerglings.js'
 import { TransferError } from '../transfer/transfer-error.js'
 import { replicateAll, type ReplicationProgress } from './replication.js'
@@ -36,7 +37,7 @@ export async function runMigration ({ source, target, merge, onProgress = () => 
   onPhase('checking')
   const foreign = await findForeignZerglings(source.db, target.db)
   if (foreign.count > 0 && !merge) {
-    throw new TransferError(`The target ${target.name} holds ${foreign.count} zergling${foreign.count === 1 ? '' : 's'} that ${foreign.count === 1 ? 'is' : 'are'} not from this source (${foreign.examples.join(', ')}${foreign.count > foreign.examples.length ? ', …' : ''}): nothing was copied. Migrate into an empty database, or add --merge to copy this store's zerglings beside them.`)
+    throw new TransferError(`The target ${target.name} holds ${foreign.count} zergling${foreign.count === 1 ? '' : 's'} that ${foreign.count === 1 ? 'is' : 'are'} not from this source (${foreign.examples.join(', ')}${foreign.count > foreign.examples.length ? ', …' : ''}): nothing was copied. A zergling an earlier run copied counts as not from this source once it moved on the target, or more than ${REVISIONS_KEPT} times in this store, since. Migrate into an empty database, or add --merge to copy this store's zerglings beside them.`)
   }
   onPhase('copying')
   const started = performance.now()

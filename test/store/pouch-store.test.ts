@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test'
 import PouchDB from 'pouchdb'
 import { openDocumentCache } from '../../src/store/document-cache.js'
 import { guardedLeveldown } from '../../src/store/guarded-leveldown.js'
+import { REVISIONS_KEPT } from '../../src/store/open-pouch.js'
 import { createPouchStore } from '../../src/store/pouch-store.js'
 import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { changesContract } from './changes.contract.js'
@@ -84,6 +85,29 @@ describe('the embedded PouchDB store', () => {
       assert.equal((await second.get(id, 'all')).id, id)
     } finally {
       await second.close()
+    }
+  })
+
+  it('when a zergling moved more often than the store keeps revisions, then every command is in its history once, its keys still replay, and its path holds only the newest revisions', async () => {
+    const dataDir = await mkdtemp(join(root, 'revisions-'))
+    const store = await createPouchStore({ dataDir, database: 'zerglings' })
+    try {
+      const { id } = (await store.spawn()).result
+      const moves = REVISIONS_KEPT + 30
+      for (let i = 0; i < moves; i++) await store.command(id, { commands: [i % 7 === 0 ? 'R' : 'M'], history: 'none', idempotencyKey: `key-${i}` })
+      const replay = await store.command(id, { commands: ['M'], history: 'none', idempotencyKey: `key-${moves - 1}` })
+      assert.equal(replay.replayed, true, 'a key of a write past the revision limit still replays')
+      const zergling = await store.get(id, 'all')
+      assert.equal(zergling.historyLength, moves)
+      assert.deepEqual(zergling.commandHistory, Array.from({ length: moves }, (_, i) => i % 7 === 0 ? 'R' : 'M'))
+      await store.close()
+      const raw = new PouchDB(join(dataDir, 'zerglings'), { db: guardedLeveldown } as PouchDB.Configuration.DatabaseConfiguration)
+      const doc = await raw.get(id, { revs: true }) as unknown as { _revisions: { start: number, ids: string[] } }
+      assert.equal(doc._revisions.start, moves + 1)
+      assert.equal(doc._revisions.ids.length, REVISIONS_KEPT, 'older revision ids are stemmed, as CouchDB does past _revs_limit')
+      await raw.close()
+    } finally {
+      await store.close()
     }
   })
 
