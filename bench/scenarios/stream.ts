@@ -4,8 +4,11 @@
 // order the replica writes to them), the command rate with and without the clients, and the
 // replica's resident memory. Targets: p99 ≤ 250 ms, rate ≥ 0.9× the run without clients, RSS ≤
 // 250 MB. Every client but the sampled ones reads and discards; all of them read, so none is
-// dropped for being slow (that is counted too: it must stay 0).
-import { request, Agent, type IncomingMessage } from 'node:http'
+// dropped for being slow (that is counted too: it must stay 0). The clients run in a process of
+// their own (stream-clients.ts), so that reading them does not hold up this process's commands.
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
+import { request, Agent } from 'node:http'
 import { join } from 'node:path'
 import type { BenchContext } from '../support/context.js'
 import { startOvermind } from '../support/overmind.js'
@@ -38,18 +41,17 @@ export async function streamScenario (ctx: BenchContext, clients = CLIENTS): Pro
     ctx.log(`stream: ${withoutClients.rate.toFixed(0)} commands/s without clients; connecting ${clients} clients`)
 
     const sampler = sampleMemory(serve.child.pid)
-    const every = Math.ceil(clients / SAMPLED)
-    const streams = await Promise.all(Array.from({ length: clients }, async (_, i) => await openClient(serve.baseUrl, i % every === 0)))
+    const streams = await openClients(serve.baseUrl, clients, Math.ceil(clients / SAMPLED))
     const withClients = await commandLoad(serve.baseUrl, agent, ids, durationMs)
     // Let the last events arrive before judging what is missing.
     await new Promise((resolve) => setTimeout(resolve, 1000))
     const memory = sampler.stop()
+    const sampledClients = await streams.report()
     // A state can fold into a later one of the same zergling (the feed shows the latest): a
     // command's event is the first one at its revision or after.
     const delays: number[] = []
     let missing = 0
-    for (const { arrivals } of streams) {
-      if (arrivals === undefined) continue
+    for (const arrivals of sampledClients) {
       for (const [key, answeredAt] of withClients.answered) {
         const [id, generation] = key.split(' ')
         const seen = (arrivals.get(id!) ?? []).find(([at]) => at >= Number(generation))
@@ -58,7 +60,6 @@ export async function streamScenario (ctx: BenchContext, clients = CLIENTS): Pro
       }
     }
     const metrics = await (await fetch(`${serve.baseUrl}/metrics`)).text()
-    for (const stream of streams) stream.close()
     delays.sort((a, b) => a - b)
     const at = (q: number): number => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? Number.NaN
     return {
@@ -80,7 +81,7 @@ async function spawn (baseUrl: string, agent: Agent): Promise<string> {
   return (JSON.parse(body) as { zergling: { id: string } }).zergling.id
 }
 
-/** `CONCURRENCY` loops of one command each on the zerglings in turn; `answered`: `id generation` → when its 200 came. */
+/** `CONCURRENCY` loops of one command each on the zerglings in turn; `answered`: `id generation` → when its 200 came (absolute ms, as the clients' process notes arrivals). */
 async function commandLoad (baseUrl: string, agent: Agent, ids: string[], durationMs: number): Promise<{ rate: number, answered: Map<string, number> }> {
   const answered = new Map<string, number>()
   const started = performance.now()
@@ -91,7 +92,7 @@ async function commandLoad (baseUrl: string, agent: Agent, ids: string[], durati
       const id = ids[next++ % ids.length]!
       const { status, body } = await send(`${baseUrl}/zerglings/${id}?history=none`, agent, '"M"')
       if (status !== 200) throw new Error(`a command answered ${status}: ${body}`)
-      answered.set(`${id} ${Number.parseInt((JSON.parse(body) as { zergling: { _rev: string } }).zergling._rev, 10)}`, performance.now())
+      answered.set(`${id} ${Number.parseInt((JSON.parse(body) as { zergling: { _rev: string } }).zergling._rev, 10)}`, performance.timeOrigin + performance.now())
       done++
     }
   }))
@@ -111,45 +112,25 @@ async function send (url: string, agent: Agent, body: string): Promise<{ status:
   })
 }
 
-/** One SSE client from `now`; a sampled one notes, per zergling, each revision generation and when it arrived. */
-async function openClient (baseUrl: string, sampled: boolean): Promise<{ arrivals?: Map<string, Array<[number, number]>>, close: () => void }> {
-  const arrivals = sampled ? new Map<string, Array<[number, number]>>() : undefined
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    request(`${baseUrl}/zerglings/_changes`, { agent: false }, resolve).on('error', reject).end()
-  })
-  if (response.statusCode !== 200 || !String(response.headers['content-type']).startsWith('text/event-stream')) {
-    response.resume()
-    throw new Error(`GET /zerglings/_changes answered ${response.statusCode ?? '?'} ${String(response.headers['content-type'])}, not a stream`)
-  }
-  let pending = ''
-  let live = false
-  // Only the sampled clients decode what they read once live: the others stand for clients on
-  // other machines and only drain their sockets, since the bench's own process also sends the
-  // commands being measured, and every string it makes slows them.
-  response.on('data', (chunk: Buffer) => {
-    if (arrivals === undefined && live) return
-    const now = performance.now()
-    pending += chunk.toString('utf8')
-    const end = pending.lastIndexOf('\n\n')
-    if (end < 0) return
-    const complete = pending.slice(0, end)
-    pending = pending.slice(end + 2)
-    if (complete.includes('event: live')) live = true
-    if (arrivals === undefined) return
-    for (const match of complete.matchAll(/"id":"([0-9a-f-]{36})".*?"_rev":"(\d+)-/g)) {
-      const seen = arrivals.get(match[1]!) ?? []
-      seen.push([Number(match[2]), now])
-      arrivals.set(match[1]!, seen)
+/** Forks the clients' process and waits until every client is live; `report` collects the sampled clients' arrivals and ends it. */
+async function openClients (baseUrl: string, clients: number, sampleEvery: number): Promise<{ report: () => Promise<Array<Map<string, Array<[number, number]>>>> }> {
+  const child = fork(new URL('./stream-clients.ts', import.meta.url), [baseUrl, String(clients), String(sampleEvery)], { execArgv: ['--import', 'tsx'] })
+  const exited = once(child, 'exit')
+  // Whatever way the scenario ends, the clients end with it.
+  process.once('exit', () => child.kill())
+  const next = async (type: string): Promise<unknown> => await Promise.race([
+    new Promise((resolve) => {
+      const onMessage = (message: { type: string }): void => { if (message.type === type) { child.off('message', onMessage); resolve(message) } }
+      child.on('message', onMessage)
+    }),
+    exited.then(([code]) => { throw new Error(`the stream clients' process exited (${String(code)}) before "${type}"`) })
+  ])
+  await next('ready')
+  return {
+    report: async () => {
+      child.send({ type: 'report' })
+      const { clients: sampled } = await next('arrivals') as { clients: Array<Array<[string, Array<[number, number]>]>> }
+      return sampled.map((entries) => new Map(entries))
     }
-  })
-  // Wait for `live`, so that every client is listening before the load starts.
-  await new Promise<void>((resolve) => {
-    const check = (): void => { if (live) { response.off('data', check); resolve() } }
-    response.on('data', check)
-  })
-  if (arrivals === undefined) {
-    response.removeAllListeners('data')
-    response.resume()
   }
-  return { arrivals, close: () => { response.destroy() } }
 }
