@@ -81,9 +81,9 @@ export async function createPouchStore ({ dataDir, database, logger = SILENT, ..
         const cached = cache.get(id) as { _rev: string } | undefined
         if (cached?._rev === value.rev) return cached
         // Deleted since it was listed (404): skipped, as if the listing had come a moment later.
-        const doc = await db.get(id, { conflicts }).catch((error: { status?: number }) => { if (error.status === 404) return undefined; throw error })
-        if (doc !== undefined) cache.put(id, doc as Doc)
-        return doc
+        // Not put in the cache: a page of a large store would push out the zerglings being
+        // steered for documents a scan reads once (list p99, 100 000 zerglings: see bench/NOTES.md).
+        return await db.get(id, { conflicts }).catch((error: { status?: number }) => { if (error.status === 404) return undefined; throw error })
       }))
       return rows.flatMap(({ id }, i) => docs[i] === undefined ? [] : [{ id, doc: docs[i] }])
     }),
