@@ -7,7 +7,7 @@ import type { Command } from '../domain/zergling.js'
 import type { Pending } from './command-batcher.js'
 import type { DocumentBackend } from './document-backend.js'
 import type { DocumentMemory } from './document-memory.js'
-import { archiveFullChunks } from './history-archive.js'
+import { archiveFullChunks, chunksToCut } from './history-archive.js'
 import { commandsDigest, findRecord, keepNewest, keyDigest } from './idempotency.js'
 import { confirmWrite, findWrite, isAmbiguous, lifeStart, revisionOf } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
@@ -113,7 +113,7 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
       const { steps, next, applied } = plan(current, batch, token)
       if (applied.length === 0) return { steps, next, rev: current.rev, wrote: false }
       // Chunks are cut from the committed revision: never from one that may be stale.
-      if (remembered && current.recentCommands.length >= HISTORY_CHUNK_SIZE) return await attemptOn(await read(id), false)
+      if (remembered && chunksToCut(current.recentCommands.length) > 0) return await attemptOn(await read(id), false)
       const archived = await archiveFullChunks(backend, current)
       next.archivedChunks += archived
       next.recentCommands = next.recentCommands.slice(archived * HISTORY_CHUNK_SIZE)

@@ -98,11 +98,11 @@ export async function mergeConflicts (backend: DocumentBackend, doc: Record<stri
 
 /**
  * A merge can leave a tail of any length (a loser's commands after the fork); a command leaves
- * at most two chunks' worth. Past that, the full chunks move out now, cut from the merged
- * revision, so that the next command costs what a command costs.
+ * under two chunks' worth plus its own. Past three, the full chunks but the newest move out now
+ * (chunksToCut), cut from the merged revision, so that the next command costs what a command costs.
  */
 async function archiveLongTail (backend: DocumentBackend, merged: ZerglingRecord): Promise<ZerglingRecord> {
-  if (merged.recentCommands.length < 2 * HISTORY_CHUNK_SIZE) return merged
+  if (merged.recentCommands.length < 3 * HISTORY_CHUNK_SIZE) return merged
   const archived = await archiveFullChunks(backend, merged)
   return await writeBookkeeping(backend, merged, { archivedChunks: merged.archivedChunks + archived, recentCommands: merged.recentCommands.slice(archived * HISTORY_CHUNK_SIZE) })
 }

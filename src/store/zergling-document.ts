@@ -1,6 +1,7 @@
 // The documents both stores write. A zergling is one small main document; its history lives in
-// immutable chunk documents of HISTORY_CHUNK_SIZE commands (history-chunks.ts) plus a short tail
-// in the main document, so a command rewrites a few hundred bytes whatever the history's length.
+// immutable chunk documents of HISTORY_CHUNK_SIZE commands (history-chunks.ts) plus a tail of
+// one to two chunks' worth in the main document (history-archive.ts, chunksToCut), so a command
+// rewrites at most a few kilobytes whatever the history's length.
 //
 //   main:  {_id: <uuid>, location: {x, y}, facing, archivedChunks: k, recentCommands: "LMM…",
 //           idempotency: [...], recentWrites: ["<token>:<history length>", …],

@@ -23,7 +23,8 @@ export function deletesContract (name: string, createFixture: () => Promise<Stor
         const key = `respawned-${survivingDeletes}`
         const first = await fixture.open()
         const { id } = (await first.spawn({ idempotencyKey: key })).result
-        for (const letters of ['M'.repeat(1000), 'M'.repeat(1000), 'M'.repeat(1000), 'R']) await send(first, id, letters)
+        // A chunk moves out of the main document once it holds two chunks' worth: three chunks.
+        for (const letters of ['M'.repeat(1000), 'M'.repeat(1000), 'M'.repeat(1000), 'M'.repeat(1000), 'R']) await send(first, id, letters)
         assert.equal((await chunksOf(id)).length, 3)
         const dying = await fixture.open({ wrapBackend: dieAfterChunkDeletes(survivingDeletes) })
         await dying.remove(id, 'none')
@@ -32,9 +33,10 @@ export function deletesContract (name: string, createFixture: () => Promise<Stor
         const store = await fixture.open()
         const again = await store.spawn({ idempotencyKey: key })
         assert.deepEqual({ id: again.result.id, replayed: again.replayed, length: again.result.historyLength }, { id, replayed: false, length: 0 })
-        const life = 'LM'.repeat(500) + 'RMM'.repeat(200)
+        const life = 'LM'.repeat(1000) + 'RMM'.repeat(200)
         await send(store, id, life.slice(0, 1000))
-        await send(store, id, life.slice(1000))
+        await send(store, id, life.slice(1000, 2000))
+        await send(store, id, life.slice(2000))
         await send(store, id, 'L')
         assert.equal((await store.get(id, 'all')).commandHistory!.join(''), life + 'L')
         assert.equal((await store.history(id, { offset: 990, limit: 20 })).commands.join(''), (life + 'L').slice(990, 1010))
