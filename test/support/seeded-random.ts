@@ -1,5 +1,5 @@
-// A seeded source of numbers from 0 to 1 (mulberry32), for the fault injectors' `random`: the same
-// seed gives the same faults, so a test that injects them is the same run every time.
+// A seeded source of numbers from 0 to 1 (mulberry32, tiny and good enough to pick letters,
+// replicas and faults): the same seed gives the same run, so a failing one can be repeated.
 export function seededRandom (seed: number): () => number {
   let state = seed >>> 0
   return () => {
