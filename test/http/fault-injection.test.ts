@@ -30,12 +30,14 @@ describe('fault injection at the HTTP edge', () => {
     assert.equal((await store.get(zergling.id, 'none')).historyLength, 0, 'no command applied')
   })
 
-  it('when every request is faulted, then probes, metrics, the docs and the web map still answer, without a draw', async () => {
+  it('when every request is faulted, then probes, metrics, the docs, the web map and a CORS preflight still answer, without a draw', async () => {
     const { random, draws } = countingRandom(() => 0)
-    const { app } = await start(undefined, { faults: { faults: { errorRate: 1, latency: { minMs: 1, maxMs: 1 } }, random } })
+    const { app } = await start(undefined, { policy: { corsOrigins: ['https://app.example'] }, faults: { faults: { errorRate: 1, latency: { minMs: 1, maxMs: 1 } }, random } })
     for (const url of ['/livez', '/readyz', '/_health', '/metrics', '/openapi.json', '/']) {
       assert.equal((await app.inject({ url })).statusCode, 200, url)
     }
+    const preflight = await app.inject({ method: 'OPTIONS', url: '/zerglings/', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } })
+    assert.equal(preflight.statusCode, 204)
     assert.equal(draws(), 0)
     assert.equal((await app.inject({ url: '/zerglings?limit=1' })).statusCode, 503, 'a query right after /zerglings is the API too')
   })
