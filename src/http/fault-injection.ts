@@ -3,7 +3,8 @@
 // requests (paths under /zerglings) are touched — probes, metrics, the docs and the web map's page
 // never are — and the fault comes in `onRequest`, before the body is read and before the store is
 // reached, so a faulted request changed nothing and is safe to retry, as its Retry-After says. A
-// CORS preflight is left alone: it is the browser asking, not the API being called.
+// CORS preflight never gets here: @fastify/cors answers it in its own onRequest hook, registered
+// before this one (app.ts), and it is the browser asking, not the API being called.
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import type { FaultConfig } from '../config.js'
@@ -21,7 +22,7 @@ export default fp<HttpFaultOptions>(async function faultInjection (fastify, { fa
   const { errorRate, latency } = faults
   if (errorRate === 0 && latency === undefined) return
   fastify.addHook('onRequest', async (request, reply) => {
-    if (!isApi(request.url) || request.method === 'OPTIONS') return
+    if (!isApi(request.url)) return
     if (latency !== undefined) await sleep(latency.minMs + Math.round(random() * (latency.maxMs - latency.minMs)))
     if (errorRate === 0 || random() >= errorRate) return
     request.log.warn({ error: 'fault_injected' }, 'answered 503 by fault injection (OVERMIND_FAULT_ERROR_RATE)')
