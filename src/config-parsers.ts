@@ -82,3 +82,26 @@ export function parseUrl (text: string, name: string): URL {
   }
   return url
 }
+
+/** A share from 0 to 1 (`0.3`, `.3`, `1`); 0 is off. */
+export function share (value: string, name: string): number {
+  const parsed = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value) ? Number(value) : NaN
+  if (!(parsed >= 0 && parsed <= 1)) throw new ConfigError(`${name} must be a share from 0 to 1 such as 0.3, not ${JSON.stringify(value)}.`)
+  return parsed
+}
+
+/** The longest delay a fault may add: past it a request would outlive any client's patience. */
+const LONGEST_DELAY_MS = 60_000
+
+/** A delay or a range of delays, `100ms` or `50-200ms` (`ms` or `s`, whole numbers); `0` is off. */
+export function parseDelayRange (value: string, name: string): { minMs: number, maxMs: number } {
+  const match = /^(\d+)(?:\s*-\s*(\d+))?\s*(ms|s)$/.exec(value.trim())
+  const unit = match?.[3] === 's' ? 1000 : 1
+  const minMs = match === null ? NaN : Number(match[1]) * unit
+  const maxMs = match === null ? NaN : Number(match[2] ?? match[1]) * unit
+  if (value.trim() === '0') return { minMs: 0, maxMs: 0 }
+  if (!(minMs <= maxMs && maxMs <= LONGEST_DELAY_MS)) {
+    throw new ConfigError(`${name} must be a delay such as 100ms or a range such as 50-200ms (at most ${LONGEST_DELAY_MS / 1000} s), not ${JSON.stringify(value)}.`)
+  }
+  return { minMs, maxMs }
+}

@@ -37,6 +37,19 @@ export interface HttpPolicy {
   hstsMaxAgeSeconds?: number
 }
 
+/**
+ * Faults injected on purpose, for demos of retries and for chaos runs (src/http/fault-injection.ts,
+ * src/store/lost-answer-fault.ts); all off (0, no latency) unless configured.
+ */
+export interface FaultConfig {
+  /** Share of API requests answered `503 fault_injected` before they reach the store. */
+  errorRate: number
+  /** A delay drawn from this range is added before each API request is handled. */
+  latency?: { minMs: number, maxMs: number }
+  /** Share of writes stored but answered as if CouchDB had gone away before confirming them. */
+  lostAnswerRate: number
+}
+
 export interface Config {
   http: { host: string, port: number } & HttpPolicy
   logLevel: LogLevel
@@ -44,6 +57,7 @@ export interface Config {
   bootstrap: BootstrapConfig
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number
+  faults: FaultConfig
   /** What `overmind zerglings` talks to: the service's base URL, without a trailing slash. */
   client: { url: string }
 }

@@ -3,8 +3,8 @@
 // value is refused even where it would not be used — and fails fast with one sentence naming the
 // variable; the README's table and the manifest checks read the same entries (CONFIG_VARIABLES).
 import { readFileSync } from 'node:fs'
-import { LOG_LEVELS, oneOf, parseDatabaseName, parseHost, parseHttpAddr, parseOrigins, parseUrl, text, wholeNumber } from './config-parsers.js'
-import { ConfigError, type Config, type CouchConnection } from './config-types.js'
+import { LOG_LEVELS, oneOf, parseDatabaseName, parseDelayRange, parseHost, parseHttpAddr, parseOrigins, parseUrl, share, text, wholeNumber } from './config-parsers.js'
+import { ConfigError, type Config, type CouchConnection, type FaultConfig } from './config-types.js'
 
 export * from './config-types.js'
 export { parseHttpAddr } from './config-parsers.js'
@@ -42,6 +42,9 @@ const VARIABLES = {
   OVERMIND_COUCHDB_NODES: { meaning: 'bootstrap `cluster`: how many CouchDB nodes to wait for and join', default: '1', parse: wholeNumber(1, 99) },
   OVERMIND_BOOTSTRAP_TIMEOUT_MS: { meaning: 'bootstrap `wait` and `cluster`: how long to wait for CouchDB and for its nodes, in milliseconds', default: '120000', parse: wholeNumber(0, 3_600_000) },
   OVERMIND_SHUTDOWN_TIMEOUT_MS: { meaning: 'on SIGTERM, how long in-flight requests may take before the process exits', default: '10000', parse: wholeNumber(0, 600_000) },
+  OVERMIND_FAULT_ERROR_RATE: { meaning: 'fault injection, for demos and chaos runs: the share (0–1) of API requests (paths under `/zerglings`) answered `503 fault_injected` with `Retry-After` before they reach the store; probes, metrics and the pages are never touched; refused with `NODE_ENV=production`', default: '0', parse: share },
+  OVERMIND_FAULT_LATENCY: { meaning: 'fault injection: a delay (`100ms`) or range (`50-200ms`) added before each API request is handled; refused with `NODE_ENV=production`', default: '0', parse: parseDelayRange },
+  OVERMIND_FAULT_LOST_ANSWER_RATE: { meaning: 'fault injection: the share (0–1) of writes that are stored but answered as if CouchDB had gone away before confirming them (`503 outcome_unknown`), so that a retry with the same `Idempotency-Key` settles them; refused with `NODE_ENV=production`', default: '0', parse: share },
   OVERMIND_URL: { meaning: '`overmind zerglings`: the service to talk to; the flag `--url` overrides it', default: 'http://localhost:8080', parse: (value: string) => parseUrl(value, 'OVERMIND_URL') }
 } satisfies Record<string, Variable<unknown>>
 
@@ -96,8 +99,31 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
       waitTimeoutMs: read('OVERMIND_BOOTSTRAP_TIMEOUT_MS')!
     },
     shutdownTimeoutMs: read('OVERMIND_SHUTDOWN_TIMEOUT_MS')!,
+    faults: faultsAllowed(env, { errorRate: read('OVERMIND_FAULT_ERROR_RATE')!, latency: latencyOf(read('OVERMIND_FAULT_LATENCY')!), lostAnswerRate: read('OVERMIND_FAULT_LOST_ANSWER_RATE')! }),
     client: { url: read('OVERMIND_URL', overrides.clientUrl)!.toString().replace(/\/+$/, '') }
   }
+}
+
+/** The fault variables that are on, by name (an empty list: no fault is injected). */
+export function faultsOn (faults: FaultConfig): string[] {
+  return [
+    ...(faults.errorRate > 0 ? ['OVERMIND_FAULT_ERROR_RATE'] : []),
+    ...(faults.latency !== undefined ? ['OVERMIND_FAULT_LATENCY'] : []),
+    ...(faults.lostAnswerRate > 0 ? ['OVERMIND_FAULT_LOST_ANSWER_RATE'] : [])
+  ]
+}
+
+/** A fault is for a demo or a chaos run, never for production: set by mistake, it would fail real users. */
+function faultsAllowed (env: Env, faults: FaultConfig): FaultConfig {
+  const on = faultsOn(faults)
+  if (on.length > 0 && value(env, 'NODE_ENV') === 'production') {
+    throw new ConfigError(`${on.join(', ')} injects faults, which is refused with NODE_ENV=production: unset ${on.length === 1 ? 'it' : 'them'} (or set ${on.length === 1 ? 'it' : 'them'} to 0).`)
+  }
+  return faults
+}
+
+function latencyOf (range: { minMs: number, maxMs: number }): FaultConfig['latency'] {
+  return range.maxMs === 0 ? undefined : range
 }
 
 interface CouchParts {

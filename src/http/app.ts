@@ -14,6 +14,7 @@ import changeStreams, { type ChangeStreamOptions } from './change-streams.js'
 import { packageVersion } from '../version.js'
 import { acceptAnyContentType, BODY_LIMIT_BYTES } from './any-content-type.js'
 import { installErrorHandlers } from './error-handler.js'
+import faultInjection, { type HttpFaultOptions } from './fault-injection.js'
 import metricsPlugin, { type OvermindMetrics } from './metrics.js'
 import { addSecurityHeaders } from './security-headers.js'
 import changesRoutes from './routes/changes.js'
@@ -33,6 +34,8 @@ export interface AppOptions {
   policy?: HttpPolicy
   /** The change streams' limits (tests make them small). */
   stream?: ChangeStreamOptions
+  /** Errors and latency injected on purpose (OVERMIND_FAULT_*); none by default. */
+  faults?: HttpFaultOptions
   /** Shown on the web map and in the stream's `live` event; in Kubernetes the host name is the pod's. */
   replica?: string
 }
@@ -72,6 +75,7 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
     })
   }
   await fastify.register(metricsPlugin, { metrics: options.metrics })
+  if (options.faults !== undefined) await fastify.register(faultInjection, options.faults)
   await fastify.register(storePlugin, { store: options.store })
   const replica = options.replica ?? hostname()
   await fastify.register(changeStreams, { stream: { replica, ...options.stream }, isDraining, drain: options.drain })

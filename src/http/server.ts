@@ -5,7 +5,7 @@
 // manifests' terminationGracePeriodSeconds covers.
 import type { FastifyInstance } from 'fastify'
 import { pino, stdSerializers, type LoggerOptions } from 'pino'
-import type { Config } from '../config.js'
+import { faultsOn, type Config } from '../config.js'
 import { redact } from '../redact.js'
 import { openStore } from '../store/open-store.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
@@ -33,13 +33,18 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
   const metrics = createMetrics()
   // Made before the store so that what happens while it opens is logged like the rest.
   const logger = pino(loggerOptions(config))
-  const store = wrapStore(await openStore(config.store, { onConflictRetry: () => metrics.conflictRetries.inc(), onMerge: () => metrics.conflictMerges.inc(), logger }))
+  const { faults } = config
+  const on = faultsOn(faults)
+  // Loud on purpose: a pod injecting faults must be obvious from the first lines of its log.
+  if (on.length > 0) logger.warn({ faults }, `FAULT INJECTION IS ON (${on.join(', ')}): some requests fail or wait on purpose; never run this in production`)
+  const store = wrapStore(await openStore(config.store, { onConflictRetry: () => metrics.conflictRetries.inc(), onMerge: () => metrics.conflictMerges.inc(), logger, lostAnswers: { rate: faults.lostAnswerRate } }))
   const app = await createApp({
     store,
     metrics,
     isDraining: () => draining,
     drain: drain.signal,
     policy: config.http,
+    faults: { faults },
     loggerInstance: logger
   })
   const connections = trackConnections(app)

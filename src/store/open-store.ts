@@ -2,7 +2,9 @@
 // PouchDB under the data directory (the quick start's default).
 import type { StoreConfig } from '../config.js'
 import type { MergeReport } from './conflict-merge.js'
+import type { DocumentBackend } from './document-backend.js'
 import type { EmbeddedLogger } from './embedded-database.js'
+import { withLostAnswers, type LostAnswerFault } from './lost-answer-fault.js'
 import type { ZerglingStore } from './zergling-store.js'
 
 /** The slice of a pino logger this needs: the embedded store tells its failures and recoveries. */
@@ -14,10 +16,13 @@ export interface OpenStoreOptions {
   onConflictRetry?: () => void
   /** Called after each merge of a conflicted zergling (also logged, when there is a logger). */
   onMerge?: (report: MergeReport) => void
+  /** OVERMIND_FAULT_LOST_ANSWER_RATE: a share of writes stored whose answer is then lost (off at 0). */
+  lostAnswers?: LostAnswerFault
 }
 
-export async function openStore (config: StoreConfig, { logger, onConflictRetry, onMerge }: OpenStoreOptions = {}): Promise<ZerglingStore> {
+export async function openStore (config: StoreConfig, { logger, onConflictRetry, onMerge, lostAnswers }: OpenStoreOptions = {}): Promise<ZerglingStore> {
   const retryHooks = { onRetry: onConflictRetry }
+  const wrapBackend = lostAnswers === undefined || lostAnswers.rate === 0 ? undefined : (backend: DocumentBackend) => withLostAnswers(backend, lostAnswers)
   const mergeHooks = {
     onMerge: (report: MergeReport): void => {
       onMerge?.(report)
@@ -32,10 +37,10 @@ export async function openStore (config: StoreConfig, { logger, onConflictRetry,
     logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs, reads: config.reads }, 'using CouchDB')
     // Each adapter is loaded only when used: PouchDB and leveldb cost ~25 MB that CouchDB mode never needs.
     const { createCouchStore } = await import('./couch-store.js')
-    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks, readsFromMemory: config.reads === 'memory' })
+    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks, readsFromMemory: config.reads === 'memory', wrapBackend })
   }
   const { createPouchStore } = await import('./pouch-store.js')
-  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks, mergeHooks, logger })
+  const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks, mergeHooks, logger, wrapBackend })
   logger?.info({ store: 'embedded', dataDir: config.dataDir, database: config.database }, 'using the embedded store')
   return store
 }

@@ -16,6 +16,8 @@ export interface Stage {
   dir: string
   env: Record<string, string>
   user?: string
+  /** LABEL values, build arguments expanded. */
+  labels: Record<string, string>
   entrypoint: string[]
   cmd: string[]
 }
@@ -65,6 +67,14 @@ export interface ReplayOptions {
   workDir: string
   /** Added to every RUN's environment (e.g. npm's offline preference); not part of the image. */
   runEnv?: Record<string, string>
+  /** As `docker build --build-arg NAME=value`: overrides an ARG's default. */
+  buildArgs?: Record<string, string>
+}
+
+/** `NAME="value"` or `NAME=value` pairs of a LABEL (dotted names), with `${ARG}` expanded. */
+export function labelValues (args: string, buildArgs: ReadonlyMap<string, string> = new Map()): Record<string, string> {
+  return Object.fromEntries([...args.matchAll(/([\w.-]+)=(?:"([^"]*)"|(\S+))/g)].map(([, name, quoted, bare]) =>
+    [name!, (quoted ?? bare!).replace(/\$\{(\w+)\}/g, (_, arg: string) => buildArgs.get(arg) ?? '')]))
 }
 
 export function replayDockerfile (instructions: Instruction[], options: ReplayOptions): Stage[] {
@@ -80,7 +90,7 @@ export function replayDockerfile (instructions: Instruction[], options: ReplayOp
     switch (keyword) {
       case 'ARG': {
         const [name, value = ''] = text.split('=') as [string, string | undefined]
-        args.set(name, value)
+        args.set(name, options.buildArgs?.[name] ?? value)
         break
       }
       case 'FROM': {
@@ -89,7 +99,7 @@ export function replayDockerfile (instructions: Instruction[], options: ReplayOp
         const baseImage = match[1]!.replace(/\$\{(\w+)\}/g, (_, name: string) => args.get(name) ?? '')
         const dir = join(options.workDir, match[2]!)
         mkdirSync(dir, { recursive: true })
-        stage = { name: match[2]!, baseImage, dir, env: {}, entrypoint: [], cmd: [] }
+        stage = { name: match[2]!, baseImage, dir, env: {}, labels: {}, entrypoint: [], cmd: [] }
         stages.push(stage)
         break
       }
@@ -111,6 +121,9 @@ export function replayDockerfile (instructions: Instruction[], options: ReplayOp
         })
         break
       }
+      case 'LABEL':
+        Object.assign(current().labels, labelValues(text, args))
+        break
       case 'USER':
         current().user = text
         break

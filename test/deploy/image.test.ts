@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { startCouchDouble } from '../support/couch-double/index.js'
 import { dirname, join } from 'node:path'
@@ -43,6 +43,22 @@ function copyWorkingTree (into: string): void {
     mkdirSync(dirname(join(into, file)), { recursive: true })
     cpSync(join(REPO_ROOT, file), join(into, file))
   }
+}
+
+/** `name@version` of every package under a node_modules directory, nested ones included. */
+function installedPackages (modules: string): Set<string> {
+  const found = new Set<string>()
+  if (!existsSync(modules)) return found
+  for (const entry of readdirSync(modules)) {
+    if (entry.startsWith('.')) continue
+    const dirs = entry.startsWith('@') ? readdirSync(join(modules, entry)).map((name) => join(modules, entry, name)) : [join(modules, entry)]
+    for (const dir of dirs) {
+      const { name, version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string, version: string }
+      found.add(`${name}@${version}`)
+      for (const nested of installedPackages(join(dir, 'node_modules'))) found.add(nested)
+    }
+  }
+  return found
 }
 
 describe('the overmind image', () => {
@@ -88,7 +104,8 @@ describe('the overmind image', () => {
         contextDir,
         workDir: join(workDir, 'stages'),
         // The packages are in this machine's npm cache already; don't ask the registry again.
-        runEnv: { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' }
+        runEnv: { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
+        buildArgs: { REVISION: 'replayed-revision', CREATED: '2026-01-02T03:04:05Z' }
       })
       runtime = stages.at(-1)!
     })
@@ -104,6 +121,14 @@ describe('the overmind image', () => {
       for (const devOnly of ['typescript', 'tsx', 'eslint', 'kubernetes-models']) {
         assert.equal(existsSync(join(runtime.dir, 'node_modules', devOnly)), false, `${devOnly} is a dev dependency`)
       }
+    })
+
+    test('then /app/sbom.cdx.json lists exactly the packages installed in the runtime stage, and the labels carry the build arguments', () => {
+      const bom = JSON.parse(readFileSync(join(runtime.dir, 'sbom.cdx.json'), 'utf8')) as { components: Array<{ name: string, version: string }> }
+      assert.deepEqual(new Set(bom.components.map(({ name, version }) => `${name}@${version}`)), installedPackages(join(runtime.dir, 'node_modules')))
+      assert.equal(runtime.labels['org.opencontainers.image.revision'], 'replayed-revision')
+      assert.equal(runtime.labels['org.opencontainers.image.created'], '2026-01-02T03:04:05Z')
+      assert.equal(runtime.labels['org.opencontainers.image.version'], packageVersion)
     })
 
     test('then overmind serve starts as the image user on the embedded store, answers /_health and the manifest probes, and stops on SIGTERM', async () => {

@@ -2,17 +2,7 @@
 // requests over replicas, and counting answers by kind for failure messages.
 import { describeAnswer, type Answer } from './client.js'
 
-/** Mulberry32: a tiny seeded PRNG, good enough to pick letters and replicas. */
-export function seededRandom (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6D2B79F5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom } from '../../support/seeded-random.js'
 
 export function randomLetter (random: () => number): 'L' | 'R' | 'M' {
   return (['L', 'R', 'M'] as const)[Math.floor(random() * 3)]!
