@@ -2,9 +2,9 @@
 // default and parser: loadConfig reads every variable through it — whatever the store, so a bad
 // value is refused even where it would not be used — and fails fast with one sentence naming the
 // variable; the README's table and the manifest checks read the same entries (CONFIG_VARIABLES).
-import { readFileSync } from 'node:fs'
 import { LOG_LEVELS, oneOf, parseDatabaseName, parseHost, parseHttpAddr, parseOrigins, parseUrl, text, wholeNumber } from './config-parsers.js'
 import { ConfigError, type Config, type CouchConnection } from './config-types.js'
+import { readSecretFile } from './secret-file.js'
 
 export * from './config-types.js'
 export { parseHttpAddr } from './config-parsers.js'
@@ -88,10 +88,11 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
     logLevel: read('OVERMIND_LOG_LEVEL')!,
     store: couchUrl === undefined && host === undefined
       ? { kind: 'embedded', dataDir: read('OVERMIND_DATA_DIR')!, database }
-      : { kind: 'couchdb', couch: couchConnection({ couchUrl, host, port, username, password, database, requestTimeoutMs, auth }), reads },
+      : { kind: 'couchdb', couch: { ...couchConnection({ couchUrl, host, port, username, password, database, requestTimeoutMs, auth }), ...secretFile(env, 'COUCHDB_PASSWORD', 'passwordFile') }, reads },
     bootstrap: {
       appUsername: read('COUCHDB_APP_USERNAME'),
       appPassword,
+      ...secretFile(env, 'COUCHDB_APP_PASSWORD', 'appPasswordFile'),
       nodes: read('OVERMIND_COUCHDB_NODES')!,
       waitTimeoutMs: read('OVERMIND_BOOTSTRAP_TIMEOUT_MS')!
     },
@@ -161,10 +162,16 @@ function secret (env: Env, name: 'COUCHDB_PASSWORD' | 'COUCHDB_APP_PASSWORD'): s
   if (file === undefined) return direct
   try {
     // A Secret mounted as a file usually ends with a newline that is not part of the password.
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+    return readSecretFile(file)
   } catch (error) {
     throw new ConfigError(`${name}_FILE names ${JSON.stringify(file)}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`)
   }
+}
+
+/** `{ [key]: path }` when the secret came from `NAME_FILE` (the store watches it), else nothing. */
+function secretFile<K extends string> (env: Env, name: 'COUCHDB_PASSWORD' | 'COUCHDB_APP_PASSWORD', key: K): Partial<Record<K, string>> {
+  const file = value(env, `${name}_FILE`)
+  return file === undefined ? {} : { [key]: file } as Partial<Record<K, string>>
 }
 
 /** An unset or empty variable counts as absent, as Kubernetes env with `value: ""` would. */

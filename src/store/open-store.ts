@@ -14,9 +14,13 @@ export interface OpenStoreOptions {
   onConflictRetry?: () => void
   /** Called after each merge of a conflicted zergling (also logged, when there is a logger). */
   onMerge?: (report: MergeReport) => void
+  /** CouchDB took the rotated password (also logged; the value never is). */
+  onCredentialRotation?: () => void
+  /** The mounted password file holds a new password: for scrubbing it from logs. */
+  onPasswordRead?: (password: string) => void
 }
 
-export async function openStore (config: StoreConfig, { logger, onConflictRetry, onMerge }: OpenStoreOptions = {}): Promise<ZerglingStore> {
+export async function openStore (config: StoreConfig, { logger, onConflictRetry, onMerge, onCredentialRotation, onPasswordRead }: OpenStoreOptions = {}): Promise<ZerglingStore> {
   const retryHooks = { onRetry: onConflictRetry }
   const mergeHooks = {
     onMerge: (report: MergeReport): void => {
@@ -32,7 +36,17 @@ export async function openStore (config: StoreConfig, { logger, onConflictRetry,
     logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs, reads: config.reads }, 'using CouchDB')
     // Each adapter is loaded only when used: PouchDB and leveldb cost ~25 MB that CouchDB mode never needs.
     const { createCouchStore } = await import('./couch-store.js')
-    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks, readsFromMemory: config.reads === 'memory' })
+    const credentials = {
+      onPasswordRead: (password: string): void => {
+        onPasswordRead?.(password)
+        logger?.info({ passwordFile: config.couch.passwordFile }, 'the mounted CouchDB password changed; it is used once CouchDB refuses the current one')
+      },
+      onRotated: (how: 'cookie' | 'basic'): void => {
+        onCredentialRotation?.()
+        logger?.info({ username, auth: how }, how === 'cookie' ? 'CouchDB password changed, new session' : 'CouchDB password changed, sent from now on')
+      }
+    }
+    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks, credentials, readsFromMemory: config.reads === 'memory' })
   }
   const { createPouchStore } = await import('./pouch-store.js')
   const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks, mergeHooks, logger })
