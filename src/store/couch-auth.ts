@@ -19,7 +19,7 @@
 // counting no failure. With Basic the refusal is a failed check, one per request in flight. A
 // refused request was not carried out, so it is sent once more with the new password.
 import type { CouchConnection } from '../config.js'
-import { createAuthBackoff } from './auth-backoff.js'
+import { createAuthBackoff, type AuthBackoff } from './auth-backoff.js'
 import { isRefusal, type CouchRefusal } from './couch-errors.js'
 
 export interface CouchAuth {
@@ -57,25 +57,40 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
     password: couch.password ?? '',
     refused: false
   }
-  // One backoff per password: a new password is a new check, not a retry of the refused one.
-  let backoff = createAuthBackoff<CouchRefusal>({ now })
+  // One backoff per password: a new password is a new check, not a retry of the refused one, and
+  // going back and forth between two refused ones still waits out each one's pause.
+  const backoffs = new Map<string, AuthBackoff<CouchRefusal>>()
+  const backoffOf = (password: string): AuthBackoff<CouchRefusal> => {
+    let backoff = backoffs.get(password)
+    if (backoff === undefined) backoffs.set(password, backoff = createAuthBackoff<CouchRefusal>({ now }))
+    return backoff
+  }
   if (state.mode === 'basic') headers.Authorization = basicOf(state.password)
 
+  /** Sends `password` from now on. */
   function use (password: string): void {
     state.password = password
-    state.verified = undefined
     state.refused = false
-    backoff = createAuthBackoff<CouchRefusal>({ now })
     if (state.mode === 'basic') headers.Authorization = basicOf(password)
   }
 
-  /** After a refusal: switches to the Secret's newer password, if there is one; true when it did. */
-  function switchToNewer (): boolean {
-    const latest = latestPassword?.()
-    const next = state.offered ?? (latest !== state.password ? latest : undefined)
+  /** The Secret's password when it differs from the one sent (taken: offered once). */
+  function newer (): string | undefined {
+    const next = state.offered ?? latestPassword?.()
     state.offered = undefined
-    if (next === undefined || next === state.password) return false
+    return next === state.password ? undefined : next
+  }
+
+  /**
+   * After a refused request: switches to the Secret's newer password, if there is one; true when
+   * it did. The refusal is news (CouchDB changed), so an earlier pause of that password is over.
+   */
+  function switchToNewer (): boolean {
+    const next = newer()
+    if (next === undefined) return false
+    backoffs.delete(next)
     use(next)
+    state.verified = undefined
     return true
   }
 
@@ -90,8 +105,8 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
   async function verify (timeoutMs: number, stale?: Promise<unknown>): Promise<void> {
     if (state.verified === undefined || state.verified === stale) {
       const password = state.password
-      const attempt = checkedByCouch(async () => await logIn(state.mode === 'basic' ? 'basic' : 'cookie', password, timeoutMs))
-        .then(() => { acceptedPassword(password) }, async (error: unknown) => await fellBack(error, password, timeoutMs))
+      const attempt = checkedByCouch(password, async () => await logIn(state.mode === 'basic' ? 'basic' : 'cookie', password, timeoutMs))
+        .then(() => { acceptedPassword(password) }, async (error: unknown) => { await loggedInOtherwise(error, password, timeoutMs) })
       state.verified = attempt
       attempt.catch(() => { if (state.verified === attempt) state.verified = undefined })
     }
@@ -99,32 +114,36 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
   }
 
   /**
-   * A newer password CouchDB does not hold yet (the Secret changed, but the password in CouchDB
-   * not, and the session merely expired): back to the one it took last, keeping the newer one
-   * offered for the next refusal.
+   * A login refused: once more with the other password at hand, if any. The Secret's newer one
+   * first (CouchDB changed before the request that would have told us); else, when the refused
+   * one is that newer password (CouchDB does not hold it yet, and the session merely expired),
+   * back to the one CouchDB took last, the newer one kept for the next refusal.
    */
-  async function fellBack (error: unknown, refused: string, timeoutMs: number): Promise<void> {
-    const previous = state.accepted
-    if (!isRefusal(error, 'rejected') || previous === undefined || previous === refused || state.password !== refused) throw error
-    use(previous)
-    state.offered = refused
-    await checkedByCouch(async () => await logIn(state.mode === 'basic' ? 'basic' : 'cookie', previous, timeoutMs))
+  async function loggedInOtherwise (error: unknown, refused: string, timeoutMs: number): Promise<void> {
+    if (!isRefusal(error, 'rejected') || state.password !== refused) throw error
+    const next = newer()
+    const other = next ?? (state.accepted !== refused ? state.accepted : undefined)
+    if (other === undefined) throw error
+    use(other)
+    if (next === undefined) state.offered = refused
+    await checkedByCouch(other, async () => await logIn(state.mode === 'basic' ? 'basic' : 'cookie', other, timeoutMs))
+    acceptedPassword(other)
   }
 
-  /** One password check by CouchDB, let through by the backoff. */
-  async function checkedByCouch<T> (attempt: () => Promise<T>): Promise<T> {
-    const gate = backoff
+  /** One check of `password` by CouchDB, let through by its backoff. */
+  async function checkedByCouch<T> (password: string, attempt: () => Promise<T>): Promise<T> {
+    const gate = backoffOf(password)
     const refusal = gate.admit()
     if (refusal !== undefined) throw refusal
     try {
       const result = await attempt()
       gate.accepted()
-      if (gate === backoff) state.refused = false
+      if (password === state.password) state.refused = false
       return result
     } catch (error) {
       if (isRefusal(error, 'rejected', 'locked')) {
         gate.rejected(error)
-        if (gate === backoff) state.refused = true
+        if (password === state.password) state.refused = true
       } else {
         gate.released()
       }
@@ -140,7 +159,7 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
   function basicRefused (error: unknown, used: Promise<unknown> | undefined, sentWith: string): boolean {
     if (!isRefusal(error, 'rejected', 'locked')) return false
     if (sentWith !== state.password || switchToNewer()) return true
-    backoff.rejected(error)
+    backoffOf(sentWith).rejected(error)
     state.refused = true
     if (state.verified === used) state.verified = undefined
     return false
