@@ -32,7 +32,7 @@ const VARIABLES = {
   COUCHDB_SERVICE_PORT: { meaning: 'CouchDB port', default: '5984', parse: wholeNumber(1, 65535) },
   COUCHDB_USERNAME: { meaning: 'CouchDB user the service (and bootstrap) authenticates as', parse: text },
   COUCHDB_PASSWORD: { meaning: 'its password', secret: true, parse: text },
-  COUCHDB_PASSWORD_FILE: { meaning: 'file holding the password (a mounted Secret); instead of `COUCHDB_PASSWORD`', secret: true, parse: text },
+  COUCHDB_PASSWORD_FILE: { meaning: 'file holding the password (a mounted Secret); instead of `COUCHDB_PASSWORD`. `serve` watches it and takes a rotated password without a restart (docs/kubernetes.md, "Rotating the app user\'s password")', secret: true, parse: text },
   OVERMIND_COUCHDB_TIMEOUT_MS: { meaning: 'upper bound for one call to CouchDB, in milliseconds', default: '5000', parse: wholeNumber(1, 600_000) },
   OVERMIND_COUCHDB_AUTH: { meaning: '`cookie` (one `_session` login, then its cookie) or `basic` (the password on every request, which CouchDB hashes each time)', default: 'cookie', parse: oneOf(['cookie', 'basic'] as const) },
   OVERMIND_READS: { meaning: '`couchdb`: every `GET /zerglings/<id>` reads CouchDB; `memory`: a zergling this replica wrote or read is answered from its memory while its reading of CouchDB\'s changes feed vouches for it, so another replica\'s change may show up to the feed\'s delay later (README, "Reads")', default: 'couchdb', parse: oneOf(['couchdb', 'memory'] as const) },

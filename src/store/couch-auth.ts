@@ -7,19 +7,19 @@
 // a restart with a new secret) answers 401 and is renewed once, one login for all callers.
 // `basic` sends the password on every request, once one GET /_session has shown that it works.
 // Either way the credentials are checked by one call at a time until CouchDB accepts them, and
-// a refusal is retried only through the backoff (auth-backoff.ts): CouchDB 3.4 locks out
+// a refusal is retried only through the backoff (password-backoffs.ts): CouchDB 3.4 locks out
 // repeated failures, and a burst of requests with a wrong password would be one in itself.
 //
-// A rotated password (credential-rotation in docs/kubernetes.md): the mounted Secret changes
-// first (`offer`), and the new password waits until CouchDB refuses the current one, because
-// trying a password CouchDB does not hold yet is a failed check that counts toward the lockout.
-// CouchDB signs a cookie with the user's salt (couch_httpd_auth.erl, `cookie_authentication_handler`:
-// `FullSecret = <<Secret, UserSalt>>`), so the PUT that changes the password voids every cookie at
-// once: the next request is anonymous, and that refusal is what switches to the new password,
-// counting no failure. With Basic the refusal is a failed check, one per request in flight. A
-// refused request was not carried out, so it is sent once more with the new password.
+// A rotated password (docs/kubernetes.md, "Rotating the app user's password"): the Secret's file
+// changes first (`offer`) and is held until CouchDB refuses the current password, as trying one
+// CouchDB does not hold yet would be a failed check toward the lockout. The PUT that changes it
+// voids every cookie at once (the HMAC key is secret + the user's salt: couch_httpd_auth.erl
+// `cookie_authentication_handler`), so the next request is anonymous, which counts no failure, and
+// switches; with Basic each request in flight is one failed check. A refused request was not
+// carried out, so it is sent once more with the new password. (Over 200 lines: one state machine,
+// the session, the password in use and the Secret's newer one, whose parts share that state.)
 import type { CouchConnection } from '../config.js'
-import { createAuthBackoff, type AuthBackoff } from './auth-backoff.js'
+import { createPasswordBackoffs } from './password-backoffs.js'
 import { isRefusal, type CouchRefusal } from './couch-errors.js'
 
 export interface CouchAuth {
@@ -57,14 +57,7 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
     password: couch.password ?? '',
     refused: false
   }
-  // One backoff per password: a new password is a new check, not a retry of the refused one, and
-  // going back and forth between two refused ones still waits out each one's pause.
-  const backoffs = new Map<string, AuthBackoff<CouchRefusal>>()
-  const backoffOf = (password: string): AuthBackoff<CouchRefusal> => {
-    let backoff = backoffs.get(password)
-    if (backoff === undefined) backoffs.set(password, backoff = createAuthBackoff<CouchRefusal>({ now }))
-    return backoff
-  }
+  const backoffs = createPasswordBackoffs<CouchRefusal>(now)
   if (state.mode === 'basic') headers.Authorization = basicOf(state.password)
 
   /** Sends `password` from now on. */
@@ -88,7 +81,7 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
   function switchToNewer (): boolean {
     const next = newer()
     if (next === undefined) return false
-    backoffs.delete(next)
+    backoffs.forget(next)
     use(next)
     state.verified = undefined
     return true
@@ -130,9 +123,15 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
     acceptedPassword(other)
   }
 
+  /** CouchDB refused `password`: its pause starts (a slow one for a password that worked; password-backoffs.ts). */
+  function refused (password: string, refusal: CouchRefusal): void {
+    backoffs.rejected(password, refusal, password === state.accepted && latestPassword !== undefined)
+    if (password === state.password) state.refused = true
+  }
+
   /** One check of `password` by CouchDB, let through by its backoff. */
   async function checkedByCouch<T> (password: string, attempt: () => Promise<T>): Promise<T> {
-    const gate = backoffOf(password)
+    const gate = backoffs.of(password)
     const refusal = gate.admit()
     if (refusal !== undefined) throw refusal
     try {
@@ -142,8 +141,7 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
       return result
     } catch (error) {
       if (isRefusal(error, 'rejected', 'locked')) {
-        gate.rejected(error)
-        if (password === state.password) state.refused = true
+        refused(password, error)
       } else {
         gate.released()
       }
@@ -159,8 +157,7 @@ export function createCouchAuth ({ couch, headers, logIn, latestPassword, onRota
   function basicRefused (error: unknown, used: Promise<unknown> | undefined, sentWith: string): boolean {
     if (!isRefusal(error, 'rejected', 'locked')) return false
     if (sentWith !== state.password || switchToNewer()) return true
-    backoffOf(sentWith).rejected(error)
-    state.refused = true
+    refused(sentWith, error)
     if (state.verified === used) state.verified = undefined
     return false
   }

@@ -138,7 +138,7 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
     couch,
     headers,
     now,
-    latestPassword: () => secret?.read(),
+    latestPassword: couch.passwordFile === undefined ? undefined : () => secret?.read(),
     onRotated: credentials.onRotated,
     logIn: async (how, password, timeoutMs) => await exchange(how === 'cookie'
       ? { method: 'POST', db: '_session', body: { name: couch.username, password } }
