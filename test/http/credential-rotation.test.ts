@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { appSetup, couchRequest, runJson, statuses } from '../bootstrap/helpers.js'
+import { appSetup, deleteUsers, runJson, statuses } from '../bootstrap/helpers.js'
 import { failedCredentialChecks, startCouchProxy } from '../support/couch-proxy.js'
 import { mountSecret } from '../support/mounted-secret.js'
 import { startServe } from '../support/overmind-process.js'
@@ -20,11 +20,7 @@ let couch: TestCouch
 const users: string[] = []
 before(async () => { couch = await startTestCouch() })
 after(async () => {
-  for (const name of users) {
-    const path = `/_users/${encodeURIComponent(`org.couchdb.user:${name}`)}`
-    const found = await couchRequest(couch.url, 'GET', path, { name: couch.username, password: couch.password })
-    if (found.status === 200) await couchRequest(couch.url, 'DELETE', `${path}?rev=${String(found.body._rev)}`, { name: couch.username, password: couch.password })
-  }
+  await deleteUsers(couch, users)
   await couch.close()
 })
 
