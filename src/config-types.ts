@@ -6,6 +6,8 @@ export interface CouchConnection {
   url: string
   username?: string
   password?: string
+  /** Where `password` was read from (COUCHDB_PASSWORD_FILE): watched, so a rotated Secret is picked up. */
+  passwordFile?: string
   database: string
   /** Upper bound for one HTTP call to CouchDB. */
   requestTimeoutMs: number
@@ -22,6 +24,8 @@ export interface BootstrapConfig {
   /** The non-admin user the service may run as (the `app-user` step creates it). */
   appUsername?: string
   appPassword?: string
+  /** Where `appPassword` was read from (COUCHDB_APP_PASSWORD_FILE). */
+  appPasswordFile?: string
   /** How many CouchDB nodes the cluster should have; 1 = single node. */
   nodes: number
   /** How long the `wait` step waits for CouchDB. */

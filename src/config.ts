@@ -2,9 +2,9 @@
 // default and parser: loadConfig reads every variable through it — whatever the store, so a bad
 // value is refused even where it would not be used — and fails fast with one sentence naming the
 // variable; the README's table and the manifest checks read the same entries (CONFIG_VARIABLES).
-import { readFileSync } from 'node:fs'
 import { LOG_LEVELS, oneOf, parseDatabaseName, parseDelayRange, parseHost, parseHttpAddr, parseOrigins, parseUrl, share, text, wholeNumber } from './config-parsers.js'
 import { ConfigError, type Config, type CouchConnection, type FaultConfig } from './config-types.js'
+import { readSecretFile } from './secret-file.js'
 
 export * from './config-types.js'
 export { parseHttpAddr } from './config-parsers.js'
@@ -32,7 +32,7 @@ const VARIABLES = {
   COUCHDB_SERVICE_PORT: { meaning: 'CouchDB port', default: '5984', parse: wholeNumber(1, 65535) },
   COUCHDB_USERNAME: { meaning: 'CouchDB user the service (and bootstrap) authenticates as', parse: text },
   COUCHDB_PASSWORD: { meaning: 'its password', secret: true, parse: text },
-  COUCHDB_PASSWORD_FILE: { meaning: 'file holding the password (a mounted Secret); instead of `COUCHDB_PASSWORD`', secret: true, parse: text },
+  COUCHDB_PASSWORD_FILE: { meaning: 'file holding the password (a mounted Secret); instead of `COUCHDB_PASSWORD`. `serve` watches it and takes a rotated password without a restart (docs/kubernetes.md, "Rotating the app user\'s password")', secret: true, parse: text },
   OVERMIND_COUCHDB_TIMEOUT_MS: { meaning: 'upper bound for one call to CouchDB, in milliseconds', default: '5000', parse: wholeNumber(1, 600_000) },
   OVERMIND_COUCHDB_AUTH: { meaning: '`cookie` (one `_session` login, then its cookie) or `basic` (the password on every request, which CouchDB hashes each time)', default: 'cookie', parse: oneOf(['cookie', 'basic'] as const) },
   OVERMIND_READS: { meaning: '`couchdb`: every `GET /zerglings/<id>` reads CouchDB; `memory`: a zergling this replica wrote or read is answered from its memory while its reading of CouchDB\'s changes feed vouches for it, so another replica\'s change may show up to the feed\'s delay later (README, "Reads")', default: 'couchdb', parse: oneOf(['couchdb', 'memory'] as const) },
@@ -91,10 +91,11 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
     logLevel: read('OVERMIND_LOG_LEVEL')!,
     store: couchUrl === undefined && host === undefined
       ? { kind: 'embedded', dataDir: read('OVERMIND_DATA_DIR')!, database }
-      : { kind: 'couchdb', couch: couchConnection({ couchUrl, host, port, username, password, database, requestTimeoutMs, auth }), reads },
+      : { kind: 'couchdb', couch: { ...couchConnection({ couchUrl, host, port, username, password, database, requestTimeoutMs, auth }), ...secretFile(env, 'COUCHDB_PASSWORD', 'passwordFile') }, reads },
     bootstrap: {
       appUsername: read('COUCHDB_APP_USERNAME'),
       appPassword,
+      ...secretFile(env, 'COUCHDB_APP_PASSWORD', 'appPasswordFile'),
       nodes: read('OVERMIND_COUCHDB_NODES')!,
       waitTimeoutMs: read('OVERMIND_BOOTSTRAP_TIMEOUT_MS')!
     },
@@ -187,10 +188,16 @@ function secret (env: Env, name: 'COUCHDB_PASSWORD' | 'COUCHDB_APP_PASSWORD'): s
   if (file === undefined) return direct
   try {
     // A Secret mounted as a file usually ends with a newline that is not part of the password.
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+    return readSecretFile(file)
   } catch (error) {
     throw new ConfigError(`${name}_FILE names ${JSON.stringify(file)}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`)
   }
+}
+
+/** `{ [key]: path }` when the secret came from `NAME_FILE` (the store watches it), else nothing. */
+function secretFile<K extends string> (env: Env, name: 'COUCHDB_PASSWORD' | 'COUCHDB_APP_PASSWORD', key: K): Partial<Record<K, string>> {
+  const file = value(env, `${name}_FILE`)
+  return file === undefined ? {} : { [key]: file } as Partial<Record<K, string>>
 }
 
 /** An unset or empty variable counts as absent, as Kubernetes env with `value: ""` would. */

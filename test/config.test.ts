@@ -90,6 +90,16 @@ describe('configuration', () => {
     assert.equal(config.store.kind === 'couchdb' && config.store.couch.password, 'from-a-secret')
   })
 
+  it('when the passwords come from files, then the configuration says which, so the service can watch a rotated Secret', () => {
+    const file = join(dir, 'password')
+    writeFileSync(file, 'from-a-secret\n')
+    const fromFiles = loadConfig({ COUCHDB_SERVICE_HOST: 'couchdb', COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD_FILE: file, COUCHDB_APP_USERNAME: 'app', COUCHDB_APP_PASSWORD_FILE: file })
+    assert.equal(fromFiles.store.kind === 'couchdb' && fromFiles.store.couch.passwordFile, file)
+    assert.equal(fromFiles.bootstrap.appPasswordFile, file)
+    const fromEnv = loadConfig({ COUCHDB_SERVICE_HOST: 'couchdb', COUCHDB_USERNAME: 'admin', COUCHDB_PASSWORD: 'x' })
+    assert.equal(fromEnv.store.kind === 'couchdb' && fromEnv.store.couch.passwordFile, undefined)
+  })
+
   it('refuses both COUCHDB_PASSWORD and COUCHDB_PASSWORD_FILE, and a file that cannot be read', () => {
     assert.throws(() => loadConfig({ COUCHDB_SERVICE_HOST: 'c', COUCHDB_USERNAME: 'a', COUCHDB_PASSWORD: 'x', COUCHDB_PASSWORD_FILE: '/x' }), /not both/)
     assert.throws(() => loadConfig({ COUCHDB_SERVICE_HOST: 'c', COUCHDB_USERNAME: 'a', COUCHDB_PASSWORD_FILE: join(dir, 'missing') }), /cannot be read \(ENOENT\)/)

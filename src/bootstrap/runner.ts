@@ -9,7 +9,7 @@ import { createCouchClient, type CouchClient } from './couch-client.js'
 import { guardCredentials } from './credential-guard.js'
 import { migrationStatus } from './migrations/status.js'
 import { readServerInfo, type ServerInfo } from './server-info.js'
-import { STEP_NAMES, STEPS, type StepName } from './steps.js'
+import { DEFAULT_STEP_NAMES, STEPS, type StepName } from './steps.js'
 import { designDocsStep } from './steps/design-docs.js'
 import type { DesignDocument } from '../store/design-docs.js'
 import {
@@ -18,7 +18,7 @@ import {
 } from './types.js'
 
 export interface BootstrapOptions {
-  /** Which steps; default all. Always run in the fixed order, each once. */
+  /** Which steps; default all but those run only when named. Always run in the fixed order, each once. */
   steps?: readonly StepName[]
   dryRun?: boolean
   /** Overrides OVERMIND_BOOTSTRAP_TIMEOUT_MS (the `--timeout` flag). */
@@ -104,7 +104,7 @@ function stepContext (settings: BootstrapSettings, options: BootstrapOptions): {
 
 export async function runSteps (settings: BootstrapSettings, options: BootstrapOptions = {}): Promise<BootstrapReport> {
   const { context, scrub, version: readVersion } = stepContext(withLease(settings, options), options)
-  const wanted = new Set(options.steps ?? STEP_NAMES)
+  const wanted = new Set(options.steps ?? DEFAULT_STEP_NAMES)
   const report: BootstrapReport = { ok: true, dryRun: context.dryRun, url: settings.url, steps: [] }
   let failed: StepName | undefined
   const steps = STEPS.map((step): Step => step.name === 'design-docs' && options.designDocuments !== undefined ? designDocsStep(options.designDocuments) : step)

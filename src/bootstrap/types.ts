@@ -60,6 +60,8 @@ export interface StepContext {
 export interface Step<Name extends string = string> {
   name: Name
   describe: string
+  /** Left out of a run that names no step (`rotate-password`: an operator's action). */
+  onlyWhenNamed?: boolean
   check: (context: StepContext) => Promise<Decision>
 }
 

@@ -22,7 +22,7 @@ export function usage (): string {
     'Prepares CouchDB for overmind. Every step checks first and writes only what is missing or',
     'different, so running it again (or three copies at once) is safe.',
     '',
-    'steps (always run in this order; none named = all):',
+    'steps (always run in this order; none named = all but rotate-password):',
     ...STEPS.map((step) => `  ${step.name.padEnd(18)} ${step.describe}`),
     '',
     'options:',

@@ -71,7 +71,8 @@ export async function cli (args: string[]): Promise<number> {
  * least-privilege user (docs/bootstrap.md recommends it), not the admin that bootstrap needed.
  */
 function servingStore (config: Config, bootstrapped: boolean): StoreConfig {
-  const { appUsername, appPassword } = config.bootstrap
+  const { appUsername, appPassword, appPasswordFile } = config.bootstrap
   if (!bootstrapped || config.store.kind !== 'couchdb' || appUsername === undefined) return config.store
-  return { ...config.store, couch: { ...config.store.couch, username: appUsername, password: appPassword } }
+  const { passwordFile: _admin, ...couch } = config.store.couch
+  return { ...config.store, couch: { ...couch, username: appUsername, password: appPassword, ...(appPasswordFile === undefined ? {} : { passwordFile: appPasswordFile }) } }
 }

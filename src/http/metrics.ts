@@ -10,6 +10,7 @@ export interface OvermindMetrics {
   conflictRetries: Counter
   conflictMerges: Counter
   storeErrors: Counter<'kind'>
+  credentialRotations: Counter
 }
 
 declare module 'fastify' {
@@ -26,7 +27,8 @@ export function createMetrics (): OvermindMetrics {
     commandsApplied: new Counter({ name: 'overmind_commands_applied_total', help: 'Single commands (L, R, M) applied and stored.', registers: [registry] }),
     conflictRetries: new Counter({ name: 'overmind_conflict_retries_total', help: 'Writes retried after losing a revision race to another writer.', registers: [registry] }),
     conflictMerges: new Counter({ name: 'overmind_conflict_merges_total', help: 'Conflicted zerglings merged (a CouchDB cluster accepted writes on two branches, e.g. 202 during a partition).', registers: [registry] }),
-    storeErrors: new Counter({ name: 'overmind_store_errors_total', help: 'Failed store calls answered to clients, by kind.', labelNames: ['kind'], registers: [registry] })
+    storeErrors: new Counter({ name: 'overmind_store_errors_total', help: 'Failed store calls answered to clients, by kind.', labelNames: ['kind'], registers: [registry] }),
+    credentialRotations: new Counter({ name: 'overmind_couchdb_credential_rotations_total', help: 'Times CouchDB took a new password from the mounted Secret (COUCHDB_PASSWORD_FILE) without a restart.', registers: [registry] })
   }
 }
 

@@ -32,12 +32,21 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
   const drain = new AbortController()
   const metrics = createMetrics()
   // Made before the store so that what happens while it opens is logged like the rest.
-  const logger = pino(loggerOptions(config))
+  // A password read from the rotated Secret joins the ones scrubbed from every logged error.
+  const secrets = secretsOf(config)
+  const logger = pino(loggerOptions(config, secrets))
   const { faults } = config
   const on = faultsOn(faults)
   // Loud on purpose: a pod injecting faults must be obvious from the first lines of its log.
   if (on.length > 0) logger.warn({ faults }, `FAULT INJECTION IS ON (${on.join(', ')}): some requests fail or wait on purpose; never run this in production`)
-  const store = wrapStore(await openStore(config.store, { onConflictRetry: () => metrics.conflictRetries.inc(), onMerge: () => metrics.conflictMerges.inc(), logger, lostAnswers: { rate: faults.lostAnswerRate } }))
+  const store = wrapStore(await openStore(config.store, {
+    onConflictRetry: () => metrics.conflictRetries.inc(),
+    onMerge: () => metrics.conflictMerges.inc(),
+    onCredentialRotation: () => metrics.credentialRotations.inc(),
+    onPasswordRead: (password) => { secrets.push(password) },
+    lostAnswers: { rate: faults.lostAnswerRate },
+    logger
+  }))
   const app = await createApp({
     store,
     metrics,
@@ -77,8 +86,7 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
 }
 
 /** pino options: the level, and errors scrubbed of credentials (the secrets are gathered once). */
-export function loggerOptions (config: Config): LoggerOptions {
-  const secrets = secretsOf(config)
+export function loggerOptions (config: Config, secrets = secretsOf(config)): LoggerOptions {
   return {
     level: config.logLevel,
     // Fastify logs no headers by default; these paths stay redacted should anyone add them.

@@ -2,22 +2,27 @@
 // session, backoff after refused credentials, circuit breaker) is couch-transport.ts; every
 // error is already a StoreError with a message written by us (couch-errors.ts).
 import type { CouchConnection } from '../config.js'
-import { createCouchTransport } from './couch-transport.js'
+import { createCouchTransport, type CredentialHooks } from './couch-transport.js'
 import type { AllDocsRow, DocumentBackend } from './document-backend.js'
 import { createDocumentMemory } from './document-memory.js'
 import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
+import type { SecretFileOptions } from '../secret-file.js'
 import type { StoreError } from './store-error.js'
 import type { BrainStatus, ZerglingStore } from './zergling-store.js'
 
 export interface CouchStoreOptions extends DocumentStoreOptions {
   couch: CouchConnection
+  /** Told when the password file changes and when CouchDB takes the new password. */
+  credentials?: CredentialHooks
+  /** How the password file is watched (tests poll faster). */
+  passwordFile?: SecretFileOptions
 }
 
 /** How many request timeouts a patient read may take. */
 const PATIENCE = 4
 
-export function createCouchStore ({ couch, ...options }: CouchStoreOptions): ZerglingStore {
-  const { call, checkTimeoutMs, statusOf } = createCouchTransport(couch)
+export function createCouchStore ({ couch, credentials, passwordFile, ...options }: CouchStoreOptions): ZerglingStore {
+  const { call, checkTimeoutMs, statusOf, close } = createCouchTransport(couch, { credentials, passwordFile })
   const withoutQuorum = createRecentSet(1000)
 
   const backend: DocumentBackend = {
@@ -73,7 +78,7 @@ export function createCouchStore ({ couch, ...options }: CouchStoreOptions): Zer
       }
     },
     // Connections belong to Node's shared fetch pool, which closes idle ones by itself.
-    close: async () => {}
+    close: async () => { close() }
   }
   // Only CouchDB's reads cost a round trip: the embedded store's are from memory already.
   return createDocumentStore(backend, { memory: createDocumentMemory(), ...options })

@@ -15,6 +15,7 @@ import type { CouchConnection } from '../config.js'
 import { COUCH_BREAKER, createCircuitBreaker, type BreakerPolicy, type CallOutcome } from './circuit-breaker.js'
 import { createCouchAuth } from './couch-auth.js'
 import { translateCouchError } from './couch-errors.js'
+import { watchSecretFile, type SecretFileOptions } from '../secret-file.js'
 import { StoreError } from './store-error.js'
 
 export interface CouchRequest {
@@ -39,6 +40,8 @@ export interface CouchTransport {
   statusOf (body: object): number | undefined
   /** The deadline of a readiness check and of the breaker's probe. */
   readonly checkTimeoutMs: number
+  /** Stops watching the password file. */
+  close (): void
 }
 
 /**
@@ -48,12 +51,23 @@ export interface CouchTransport {
  */
 export const CHECK_TIMEOUT_MS = 1000
 
+/** What the store tells about its credentials (a log line and a counter in /metrics; never the value). */
+export interface CredentialHooks {
+  /** The mounted password file changed; the new text, so loggers can scrub it. */
+  onPasswordRead?: (password: string) => void
+  /** CouchDB accepted the new password: a new session (cookie), or from now on with every request (basic). */
+  onRotated?: (how: 'cookie' | 'basic') => void
+}
+
 export interface CouchTransportOptions {
   breaker?: BreakerPolicy
   now?: () => number
+  credentials?: CredentialHooks
+  /** How `couch.passwordFile` is watched (tests poll faster). */
+  passwordFile?: SecretFileOptions
 }
 
-export function createCouchTransport (couch: CouchConnection, { breaker: policy = COUCH_BREAKER, now = Date.now }: CouchTransportOptions = {}): CouchTransport {
+export function createCouchTransport (couch: CouchConnection, { breaker: policy = COUCH_BREAKER, now = Date.now, credentials = {}, passwordFile }: CouchTransportOptions = {}): CouchTransport {
   // nano copies this object by reference and reads it on every request (Basic lives here).
   const headers: Record<string, string> = {}
   // nano resolves with the body alone; its `log` hook sees each body with its status just
@@ -124,13 +138,23 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
     couch,
     headers,
     now,
-    logIn: async (how, timeoutMs) => await exchange(how === 'cookie'
-      ? { method: 'POST', db: '_session', body: { name: couch.username, password: couch.password ?? '' } }
+    latestPassword: couch.passwordFile === undefined ? undefined : () => secret?.read(),
+    onRotated: credentials.onRotated,
+    logIn: async (how, password, timeoutMs) => await exchange(how === 'cookie'
+      ? { method: 'POST', db: '_session', body: { name: couch.username, password } }
       : { db: '_session' }, timeoutMs, record)
   })
+  // The Secret's file, watched when the password came from one (COUCHDB_PASSWORD_FILE).
+  const secret = couch.passwordFile === undefined || couch.username === undefined
+    ? undefined
+    : watchSecretFile(couch.passwordFile, couch.password, (password) => {
+      credentials.onPasswordRead?.(password)
+      auth.offer(password)
+    }, passwordFile)
 
   return {
     checkTimeoutMs,
+    close: () => { secret?.close() },
     statusOf: (body) => statuses.get(body),
     async call (request, accept, timeoutMs = couch.requestTimeoutMs) {
       await throughBreaker()

@@ -18,9 +18,13 @@ export interface OpenStoreOptions {
   onMerge?: (report: MergeReport) => void
   /** OVERMIND_FAULT_LOST_ANSWER_RATE: a share of writes stored whose answer is then lost (off at 0). */
   lostAnswers?: LostAnswerFault
+  /** CouchDB took the rotated password (also logged; the value never is). */
+  onCredentialRotation?: () => void
+  /** The mounted password file holds a new password: for scrubbing it from logs. */
+  onPasswordRead?: (password: string) => void
 }
 
-export async function openStore (config: StoreConfig, { logger, onConflictRetry, onMerge, lostAnswers }: OpenStoreOptions = {}): Promise<ZerglingStore> {
+export async function openStore (config: StoreConfig, { logger, onConflictRetry, onMerge, lostAnswers, onCredentialRotation, onPasswordRead }: OpenStoreOptions = {}): Promise<ZerglingStore> {
   const retryHooks = { onRetry: onConflictRetry }
   const wrapBackend = lostAnswers === undefined || lostAnswers.rate === 0 ? undefined : (backend: DocumentBackend) => withLostAnswers(backend, lostAnswers)
   const mergeHooks = {
@@ -37,7 +41,17 @@ export async function openStore (config: StoreConfig, { logger, onConflictRetry,
     logger?.info({ store: 'couchdb', url, database, username, requestTimeoutMs, reads: config.reads }, 'using CouchDB')
     // Each adapter is loaded only when used: PouchDB and leveldb cost ~25 MB that CouchDB mode never needs.
     const { createCouchStore } = await import('./couch-store.js')
-    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks, readsFromMemory: config.reads === 'memory', wrapBackend })
+    const credentials = {
+      onPasswordRead: (password: string): void => {
+        onPasswordRead?.(password)
+        logger?.info({ passwordFile: config.couch.passwordFile }, 'the mounted CouchDB password changed; it is used once CouchDB refuses the current one')
+      },
+      onRotated: (how: 'cookie' | 'basic'): void => {
+        onCredentialRotation?.()
+        logger?.info({ username, auth: how }, how === 'cookie' ? 'CouchDB password changed, new session' : 'CouchDB password changed, sent from now on')
+      }
+    }
+    return createCouchStore({ couch: config.couch, retryHooks, mergeHooks, credentials, readsFromMemory: config.reads === 'memory', wrapBackend })
   }
   const { createPouchStore } = await import('./pouch-store.js')
   const store = await createPouchStore({ dataDir: config.dataDir, database: config.database, retryHooks, mergeHooks, logger, wrapBackend })

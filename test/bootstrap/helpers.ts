@@ -83,6 +83,16 @@ export function appSetup (couch: TestCouch, prefix: string, users: string[]): Ap
   return { env, database, app }
 }
 
+/** Deletes the `_users` documents of the named users (as the admin); ones already gone are fine. */
+export async function deleteUsers (couch: TestCouch, names: readonly string[]): Promise<void> {
+  const admin = { name: couch.username, password: couch.password }
+  for (const name of names) {
+    const path = `/_users/${encodeURIComponent('org.couchdb.user:' + name)}`
+    const doc = await couchRequest(couch.url, 'GET', path, admin)
+    if (doc.status === 200) await couchRequest(couch.url, 'DELETE', `${path}?rev=${doc.body._rev as string}`, admin)
+  }
+}
+
 /** A step's context on `database` of `couch` as the admin, its log collected in `logs`; `client` may wrap the real one. */
 export function stepContextOn (couch: TestCouch, database: string, logs: string[], client: CouchClient = createCouchClient(couch.url, 10_000)): StepContext {
   return {

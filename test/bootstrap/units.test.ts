@@ -11,7 +11,7 @@ import { formatReport, formatStep } from '../../src/bootstrap/report.js'
 import { bootstrapSettings } from '../../src/bootstrap/runner.js'
 import { desiredSecurity, sameSecurity } from '../../src/bootstrap/steps/app-user.js'
 import { sameDesignDocument } from '../../src/bootstrap/steps/design-docs.js'
-import { STEP_NAMES } from '../../src/bootstrap/steps.js'
+import { DEFAULT_STEP_NAMES, STEP_NAMES } from '../../src/bootstrap/steps.js'
 import type { BootstrapReport } from '../../src/bootstrap/types.js'
 import { parseBootstrapArgs, parseDuration } from '../../src/cli/bootstrap.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
@@ -93,7 +93,11 @@ describe('settings', () => {
 
 describe('steps', () => {
   it('are the issue\'s seven and migrate after design-docs, in that order', () => {
-    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'design-docs', 'migrate'])
+    assert.deepEqual([...STEP_NAMES], ['wait', 'admin', 'cluster', 'system-databases', 'database', 'app-user', 'rotate-password', 'design-docs', 'migrate'])
+  })
+
+  it('when no step is named, then all run but rotate-password, which an operator names', () => {
+    assert.deepEqual([...DEFAULT_STEP_NAMES], STEP_NAMES.filter((name) => name !== 'rotate-password'))
   })
 })
 
