@@ -1,6 +1,7 @@
 // The parsers of config.ts's table: each takes a variable's text and returns its value or throws a
 // ConfigError naming the variable. No environment is read here (config.ts does that, once).
-import { ConfigError, type LogLevel } from './config-types.js'
+import { isIP } from 'node:net'
+import { ConfigError, type LogLevel, type TrustProxy } from './config-types.js'
 
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 // https://docs.couchdb.org/en/stable/api/database/common.html#put--db
@@ -25,14 +26,38 @@ export function oneOf<T extends string> (choices: readonly T[]): (value: string,
 }
 
 /** Accepts `host:port`, `:port` (all interfaces, as Go writes it) and `[ipv6]:port`. */
-export function parseHttpAddr (addr: string): { host: string, port: number } {
+export function parseHttpAddr (addr: string, name = 'OVERMIND_HTTP_ADDR (or --http.addr)'): { host: string, port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr.trim())
   const port = match === null ? NaN : Number(match[3])
   if (match === null || port > 65535) {
-    throw new ConfigError(`OVERMIND_HTTP_ADDR (or --http.addr) must look like "0.0.0.0:8080" or ":8080", not ${JSON.stringify(addr)}.`)
+    throw new ConfigError(`${name} must look like "0.0.0.0:8080" or ":8080", not ${JSON.stringify(addr)}.`)
   }
   const host = match[1] ?? match[2] ?? ''
   return { host: host === '' ? '0.0.0.0' : host, port }
+}
+
+// The names proxy-addr (Fastify's trustProxy) knows for address ranges.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/**
+ * OVERMIND_TRUST_PROXY, in two of the forms Fastify's `trustProxy` takes
+ * (https://fastify.dev/docs/latest/Reference/Server/#trustproxy): `true` (every hop: the leftmost
+ * X-Forwarded-For address is the client), or a comma-separated list of the proxies' addresses and
+ * CIDR ranges (`10.0.0.0/8,loopback`; X-Forwarded-For is then read right to left up to the first
+ * address not in the list). No hop count: Fastify 5.8 accepts one but then trusts no hop at all
+ * (lib/request.js, "fail closed"), so a number is refused here rather than silently ignored.
+ */
+export function parseTrustProxy (value: string, name: string): TrustProxy {
+  const given = value.trim().toLowerCase()
+  if (given === 'true') return true
+  if (given === 'false') return false
+  return given.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => {
+    const [address = '', prefix, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32))
+    if (PROXY_RANGE_NAMES.has(entry) || (family !== 0 && validPrefix && rest.length === 0)) return entry
+    throw new ConfigError(`${name} must be true or a comma-separated list of the proxies' addresses or CIDR ranges (e.g. 10.0.0.0/8,loopback), not ${JSON.stringify(entry)}.`)
+  })
 }
 
 export function parseOrigins (list: string): string[] {

@@ -32,6 +32,9 @@ export interface BootstrapConfig {
   waitTimeoutMs: number
 }
 
+/** Fastify's `trustProxy`: whom to believe about the client's address (X-Forwarded-For). */
+export type TrustProxy = boolean | string[]
+
 export interface HttpPolicy {
   /** Origins allowed to call the API from a browser; empty = CORS off (no headers sent). */
   corsOrigins: string[]
@@ -39,6 +42,18 @@ export interface HttpPolicy {
   rateLimitPerMinute?: number
   /** `Strict-Transport-Security: max-age=N`; undefined = not sent (the platform's decision). */
   hstsMaxAgeSeconds?: number
+  /** Behind which proxies X-Forwarded-For names the client (the rate limit's key); undefined = none. */
+  trustProxy?: TrustProxy
+}
+
+/** Files of mounted Secrets holding bearer tokens, and where /metrics is served (server.ts). */
+export interface AccessConfig {
+  /** OVERMIND_ADMIN_TOKEN_FILE: enables POST /readyz/disable and /readyz/enable. */
+  adminTokenFile?: string
+  /** OVERMIND_API_TOKEN_FILE: every write needs `Authorization: Bearer <token>`. */
+  apiTokenFile?: string
+  /** OVERMIND_METRICS_ADDR: /metrics on a listener of its own instead of the public port. */
+  metricsAddr?: { host: string, port: number }
 }
 
 /**
@@ -56,6 +71,7 @@ export interface FaultConfig {
 
 export interface Config {
   http: { host: string, port: number } & HttpPolicy
+  access: AccessConfig
   logLevel: LogLevel
   store: StoreConfig
   bootstrap: BootstrapConfig

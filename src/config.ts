@@ -2,7 +2,8 @@
 // default and parser: loadConfig reads every variable through it — whatever the store, so a bad
 // value is refused even where it would not be used — and fails fast with one sentence naming the
 // variable; the README's table and the manifest checks read the same entries (CONFIG_VARIABLES).
-import { LOG_LEVELS, oneOf, parseDatabaseName, parseDelayRange, parseHost, parseHttpAddr, parseOrigins, parseUrl, share, text, wholeNumber } from './config-parsers.js'
+import { LOG_LEVELS, oneOf, parseDatabaseName, parseDelayRange, parseHost, parseHttpAddr, parseOrigins, parseTrustProxy, parseUrl, share, text, wholeNumber } from './config-parsers.js'
+import { readTokenFile } from './token-file.js'
 import { ConfigError, type Config, type CouchConnection, type FaultConfig } from './config-types.js'
 import { readSecretFile } from './secret-file.js'
 
@@ -20,11 +21,15 @@ interface Variable<T> {
 }
 
 const VARIABLES = {
-  OVERMIND_HTTP_ADDR: { meaning: 'listen address `host:port` (`:8080` means all interfaces); the flag `--http.addr` (or the original\'s `-http.addr`) overrides it', default: '0.0.0.0:8080', parse: parseHttpAddr },
+  OVERMIND_HTTP_ADDR: { meaning: 'listen address `host:port` (`:8080` means all interfaces); the flag `--http.addr` (or the original\'s `-http.addr`) overrides it', default: '0.0.0.0:8080', parse: (value: string) => parseHttpAddr(value) },
   OVERMIND_LOG_LEVEL: { meaning: 'fatal, error, warn, info, debug, trace or silent', default: 'info', parse: oneOf(LOG_LEVELS) },
   OVERMIND_CORS_ORIGIN: { meaning: 'comma-separated origins allowed to call the API from a browser (e.g. `https://app.example`); unset = CORS off', parse: parseOrigins },
-  OVERMIND_RATE_LIMIT_PER_MINUTE: { meaning: 'requests per client address per minute, answered `429` above it (probes and metrics are exempt); unset = no limit', parse: wholeNumber(1, 1_000_000) },
+  OVERMIND_RATE_LIMIT_PER_MINUTE: { meaning: 'requests per client address per minute that each replica allows on its own (three replicas let a client make three times as many), answered `429` above it (probes and metrics are exempt); unset = no limit', parse: wholeNumber(1, 1_000_000) },
+  OVERMIND_TRUST_PROXY: { meaning: 'whose `X-Forwarded-For` names the client (the rate limit counts per client address): `true` (every hop; only where nothing reaches the pods but the proxy) or a comma-separated list of the proxies\' addresses and CIDR ranges (`10.0.0.0/8,loopback`); unset = the header is ignored', parse: parseTrustProxy },
   OVERMIND_HSTS_MAX_AGE: { meaning: 'seconds of `Strict-Transport-Security: max-age=…` to send (only behind HTTPS you control; without `includeSubDomains`); unset = no HSTS header', parse: wholeNumber(0, 63_072_000) },
+  OVERMIND_METRICS_ADDR: { meaning: '`host:port` to serve `/metrics` on, a listener of its own; the public port then answers `404` there; unset = `/metrics` on the public port', parse: (value: string, name: string) => parseHttpAddr(value, name) },
+  OVERMIND_ADMIN_TOKEN_FILE: { meaning: 'file holding the bearer token for `POST /readyz/disable` and `/readyz/enable` (a mounted Secret; re-read when it changes); unset = those endpoints answer `404`', secret: true, parse: readTokenFile },
+  OVERMIND_API_TOKEN_FILE: { meaning: 'file holding the bearer token every write (spawn, command, delete) must carry as `Authorization: Bearer …` (a mounted Secret; re-read when it changes); reads stay open; unset = writes need no token', secret: true, parse: readTokenFile },
   OVERMIND_DATA_DIR: { meaning: 'where the embedded store keeps its files when no CouchDB is configured', default: './data', parse: text },
   OVERMIND_DATABASE: { meaning: 'database name, in CouchDB and in the embedded store', default: 'zerglings', parse: parseDatabaseName },
   COUCHDB_URL: { meaning: 'CouchDB server URL, may carry `user:password@`; takes precedence over the two below', parse: (value: string) => parseUrl(value, 'COUCHDB_URL') },
@@ -87,7 +92,8 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
   const password = secret(env, 'COUCHDB_PASSWORD')
   const appPassword = secret(env, 'COUCHDB_APP_PASSWORD')
   return {
-    http: { ...http, corsOrigins: read('OVERMIND_CORS_ORIGIN') ?? [], rateLimitPerMinute: read('OVERMIND_RATE_LIMIT_PER_MINUTE'), hstsMaxAgeSeconds: read('OVERMIND_HSTS_MAX_AGE') },
+    http: { ...http, corsOrigins: read('OVERMIND_CORS_ORIGIN') ?? [], rateLimitPerMinute: read('OVERMIND_RATE_LIMIT_PER_MINUTE'), hstsMaxAgeSeconds: read('OVERMIND_HSTS_MAX_AGE'), trustProxy: read('OVERMIND_TRUST_PROXY') },
+    access: { adminTokenFile: read('OVERMIND_ADMIN_TOKEN_FILE')?.file, apiTokenFile: read('OVERMIND_API_TOKEN_FILE')?.file, metricsAddr: read('OVERMIND_METRICS_ADDR') },
     logLevel: read('OVERMIND_LOG_LEVEL')!,
     store: couchUrl === undefined && host === undefined
       ? { kind: 'embedded', dataDir: read('OVERMIND_DATA_DIR')!, database }

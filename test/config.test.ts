@@ -11,7 +11,8 @@ describe('configuration', () => {
 
   it('with nothing set, serves on 0.0.0.0:8080 from the embedded store under ./data', () => {
     const config = loadConfig({})
-    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080, corsOrigins: [], rateLimitPerMinute: undefined, hstsMaxAgeSeconds: undefined })
+    assert.deepEqual(config.http, { host: '0.0.0.0', port: 8080, corsOrigins: [], rateLimitPerMinute: undefined, hstsMaxAgeSeconds: undefined, trustProxy: undefined })
+    assert.deepEqual(config.access, { adminTokenFile: undefined, apiTokenFile: undefined, metricsAddr: undefined })
     assert.deepEqual(config.store, { kind: 'embedded', dataDir: './data', database: 'zerglings' })
     assert.equal(config.logLevel, 'info')
   })
@@ -22,6 +23,13 @@ describe('configuration', () => {
     assert.deepEqual(parseHttpAddr('[::1]:8080'), { host: '::1', port: 8080 })
   })
 
+  it('reads OVERMIND_TRUST_PROXY as true or a list of addresses and ranges, and OVERMIND_METRICS_ADDR as host:port', () => {
+    assert.equal(loadConfig({ OVERMIND_TRUST_PROXY: 'true' }).http.trustProxy, true)
+    assert.deepEqual(loadConfig({ OVERMIND_TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8,192.0.2.7' }).http.trustProxy, ['10.0.0.0/8', 'loopback', 'fd00::/8', '192.0.2.7'])
+    assert.deepEqual(loadConfig({ OVERMIND_METRICS_ADDR: ':9090' }).access.metricsAddr, { host: '0.0.0.0', port: 9090 })
+    assert.throws(() => loadConfig({ OVERMIND_METRICS_ADDR: 'nine' }), /^ConfigError: OVERMIND_METRICS_ADDR must look like/)
+  })
+
   it('the --http.addr flag wins over OVERMIND_HTTP_ADDR', () => {
     assert.equal(loadConfig({ OVERMIND_HTTP_ADDR: ':1' }, { httpAddr: ':2' }).http.port, 2)
   })
@@ -29,7 +37,9 @@ describe('configuration', () => {
   for (const [name, value] of [
     ['OVERMIND_HTTP_ADDR', 'localhost'], ['OVERMIND_HTTP_ADDR', ':99999'], ['OVERMIND_LOG_LEVEL', 'loud'],
     ['OVERMIND_DATABASE', 'Zerglings'], ['COUCHDB_SERVICE_PORT', 'abc'], ['OVERMIND_COUCHDB_TIMEOUT_MS', '-1'],
-    ['OVERMIND_CORS_ORIGIN', 'app.example'], ['OVERMIND_CORS_ORIGIN', 'https://app.example/path'], ['OVERMIND_RATE_LIMIT_PER_MINUTE', '0']
+    ['OVERMIND_CORS_ORIGIN', 'app.example'], ['OVERMIND_CORS_ORIGIN', 'https://app.example/path'], ['OVERMIND_RATE_LIMIT_PER_MINUTE', '0'],
+    ['OVERMIND_METRICS_ADDR', 'localhost'], ['OVERMIND_TRUST_PROXY', '1'], ['OVERMIND_TRUST_PROXY', '10.0.0.0/33'], ['OVERMIND_TRUST_PROXY', 'proxy.example'],
+    ['OVERMIND_TRUST_PROXY', '10.0.0.1/8/8']
   ]) {
     it(`rejects ${name}=${value} with a sentence naming the variable`, () => {
       const env = { COUCHDB_SERVICE_HOST: 'couchdb', [name]: value }

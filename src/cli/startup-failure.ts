@@ -4,15 +4,20 @@
 // files) are the embedded store's own StoreOpenError sentences (embedded-open-error.ts).
 import type { Config } from '../config.js'
 
-interface SystemError { code?: string, syscall?: string, message?: string, cause?: unknown }
+interface SystemError { code?: string, syscall?: string, message?: string, port?: number, cause?: unknown }
 
 /** The sentence for a failure we recognise, or undefined (the caller reports it as it is). */
 export function explainStartupFailure (error: unknown, config: Config): string | undefined {
-  const { host, port } = config.http
-  const where = `${host}:${port}`
   const dataDir = config.store.kind === 'embedded' ? config.store.dataDir : undefined
   for (const cause of causes(error)) {
     const { code, syscall, message = '' } = cause
+    // Node's listen errors carry the port: the metrics listener's (OVERMIND_METRICS_ADDR) or the API's.
+    const metrics = config.access.metricsAddr
+    if (metrics !== undefined && cause.port === metrics.port && metrics.port !== config.http.port && code !== undefined && ['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES'].includes(code)) {
+      return `OVERMIND_METRICS_ADDR ${metrics.host}:${metrics.port} cannot be listened on (${code}): pick a free port above 1023 on an address of this machine.`
+    }
+    const { host, port } = config.http
+    const where = `${host}:${port}`
     if (code === 'EADDRINUSE') return `${where} is already in use by another process: stop it, or set OVERMIND_HTTP_ADDR (or --http.addr) to another port.`
     if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine: fix OVERMIND_HTTP_ADDR (or --http.addr), e.g. 0.0.0.0:${port}.`
     if (code === 'EACCES' && (syscall === 'listen' || syscall === 'bind')) return `this user may not listen on ${where} (ports below 1024 need privileges): set OVERMIND_HTTP_ADDR to a port above 1023.`

@@ -19,9 +19,12 @@ import metricsPlugin, { type OvermindMetrics } from './metrics.js'
 import { addSecurityHeaders } from './security-headers.js'
 import changesRoutes from './routes/changes.js'
 import healthRoutes from './routes/health.js'
+import readinessSwitchRoutes, { createReadinessSwitch } from './routes/readiness-switch.js'
 import zerglingRoutes from './routes/zerglings.js'
 import storePlugin from './store-plugin.js'
 import webMap from './web-map.js'
+import writeProtection from './write-protection.js'
+import type { BearerToken } from '../token-file.js'
 
 export interface AppOptions {
   store: ZerglingStore
@@ -38,6 +41,12 @@ export interface AppOptions {
   faults?: HttpFaultOptions
   /** Shown on the web map and in the stream's `live` event; in Kubernetes the host name is the pod's. */
   replica?: string
+  /** Enables POST /readyz/disable and /readyz/enable for whoever has it (OVERMIND_ADMIN_TOKEN_FILE). */
+  adminToken?: BearerToken
+  /** Every write must carry it (OVERMIND_API_TOKEN_FILE); reads stay open. */
+  apiToken?: BearerToken
+  /** False when server.ts serves /metrics on a listener of its own (OVERMIND_METRICS_ADDR). */
+  metricsRoute?: boolean
 }
 
 const API_METHODS = ['GET', 'HEAD', 'POST', 'DELETE']
@@ -50,9 +59,12 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   installErrorHandlers(fastify)
   // While draining, answers close their connection: an idle keep-alive socket would otherwise
   // hold the shutdown until the client hangs up or Node's keep-alive timeout passes.
+  // The same while an operator has the replica out of rotation: kept-alive clients (through a
+  // Service's ClusterIP the connection stays on this pod) reconnect and land on a ready one.
+  const readiness = createReadinessSwitch((disabled) => { fastify.metrics.readinessDisabled.set(disabled ? 1 : 0) })
   const isDraining = options.isDraining ?? (() => false)
   fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (isDraining()) reply.header('connection', 'close')
+    if (isDraining() || readiness.disabled()) reply.header('connection', 'close')
     done(null, payload)
   })
   const { corsOrigins = [], rateLimitPerMinute, hstsMaxAgeSeconds } = options.policy ?? {}
@@ -74,7 +86,8 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
       })
     })
   }
-  await fastify.register(metricsPlugin, { metrics: options.metrics })
+  if (options.apiToken !== undefined) await fastify.register(writeProtection, { apiToken: options.apiToken })
+  await fastify.register(metricsPlugin, { metrics: options.metrics, route: options.metricsRoute })
   if (options.faults !== undefined) await fastify.register(faultInjection, options.faults)
   await fastify.register(storePlugin, { store: options.store })
   const replica = options.replica ?? hostname()
@@ -90,7 +103,8 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
       tags: [{ name: 'zerglings' }, { name: 'health' }]
     }
   })
-  await fastify.register(healthRoutes, { isDraining: options.isDraining })
+  await fastify.register(healthRoutes, { isDraining: options.isDraining, isDisabled: readiness.disabled })
+  if (options.adminToken !== undefined) await fastify.register(readinessSwitchRoutes, { readiness, adminToken: options.adminToken })
   await fastify.register(changesRoutes)
   await fastify.register(zerglingRoutes)
   await fastify.register(swaggerUi, {
@@ -111,6 +125,9 @@ export async function createApp (options: CreateAppOptions): Promise<FastifyInst
     logger: loggerInstance === undefined ? (logger ?? false) : undefined,
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Whose X-Forwarded-For names the client (request.ip, the rate limit's key); none by default,
+    // so a client cannot pick a fresh rate-limit bucket by sending the header itself.
+    trustProxy: appOptions.policy?.trustProxy ?? false,
     // A long id is just an unknown id (404), not a 414; Node limits the request line anyway.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
     // Keep-alive clients are told to go elsewhere while the server closes (graceful shutdown).

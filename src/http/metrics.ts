@@ -1,7 +1,8 @@
 // Prometheus metrics at /metrics (prom-client). One registry per app instance, not the global
 // default, so that several apps in one process (tests, benchmarks) never share counters.
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { StoreError } from '../store/store-error.js'
 
 export interface OvermindMetrics {
@@ -11,6 +12,8 @@ export interface OvermindMetrics {
   conflictMerges: Counter
   storeErrors: Counter<'kind'>
   credentialRotations: Counter
+  /** 1 while an operator has taken this replica out of rotation (POST /readyz/disable). */
+  readinessDisabled: Gauge
 }
 
 declare module 'fastify' {
@@ -28,11 +31,26 @@ export function createMetrics (): OvermindMetrics {
     conflictRetries: new Counter({ name: 'overmind_conflict_retries_total', help: 'Writes retried after losing a revision race to another writer.', registers: [registry] }),
     conflictMerges: new Counter({ name: 'overmind_conflict_merges_total', help: 'Conflicted zerglings merged (a CouchDB cluster accepted writes on two branches, e.g. 202 during a partition).', registers: [registry] }),
     storeErrors: new Counter({ name: 'overmind_store_errors_total', help: 'Failed store calls answered to clients, by kind.', labelNames: ['kind'], registers: [registry] }),
-    credentialRotations: new Counter({ name: 'overmind_couchdb_credential_rotations_total', help: 'Times CouchDB took a new password from the mounted Secret (COUCHDB_PASSWORD_FILE) without a restart.', registers: [registry] })
+    credentialRotations: new Counter({ name: 'overmind_couchdb_credential_rotations_total', help: 'Times CouchDB took a new password from the mounted Secret (COUCHDB_PASSWORD_FILE) without a restart.', registers: [registry] }),
+    readinessDisabled: new Gauge({ name: 'overmind_readiness_disabled', help: '1 while an operator has taken this replica out of rotation (POST /readyz/disable), else 0.', registers: [registry] })
   }
 }
 
-export default fp(async function metricsPlugin (fastify, options: { metrics?: OvermindMetrics }) {
+/** GET /metrics on `fastify`: the public app's, or the listener of its own (OVERMIND_METRICS_ADDR, server.ts). */
+export function serveMetrics (fastify: FastifyInstance, metrics: OvermindMetrics): void {
+  // Scrapes come every few seconds: their request lines would drown the log at info.
+  fastify.get('/metrics', { logLevel: 'warn', schema: { hide: true } }, async (_request, reply) => {
+    return await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+}
+
+export interface MetricsPluginOptions {
+  metrics?: OvermindMetrics
+  /** False when /metrics is served on a listener of its own; the counting stays here. */
+  route?: boolean
+}
+
+export default fp(async function metricsPlugin (fastify, options: MetricsPluginOptions) {
   const metrics = options.metrics ?? createMetrics()
   const requests = new Counter({ name: 'overmind_http_requests_total', help: 'HTTP requests answered, by route and status.', labelNames: ['method', 'route', 'status'], registers: [metrics.registry] })
   const latency = new Histogram({
@@ -58,8 +76,5 @@ export default fp(async function metricsPlugin (fastify, options: { metrics?: Ov
     if (error instanceof StoreError) metrics.storeErrors.inc({ kind: error.kind })
   })
 
-  // Scrapes come every few seconds: their request lines would drown the log at info.
-  fastify.get('/metrics', { logLevel: 'warn', schema: { hide: true } }, async (_request, reply) => {
-    return await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
-  })
+  if (options.route !== false) serveMetrics(fastify, metrics)
 }, { name: 'metrics', fastify: '5.x' })

@@ -3,7 +3,7 @@
 // `Connection: close` for a short grace (connection-drain.ts), then the listener stops accepting,
 // in-flight requests finish, the store closes, exit 0 — all within shutdownTimeoutMs, which the
 // manifests' terminationGracePeriodSeconds covers.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { pino, stdSerializers, type LoggerOptions } from 'pino'
 import { faultsOn, type Config } from '../config.js'
 import { redact } from '../redact.js'
@@ -12,11 +12,15 @@ import type { ZerglingStore } from '../store/zergling-store.js'
 import { createApp } from './app.js'
 import { DRAIN_GRACE_MS, trackConnections } from './connection-drain.js'
 import { createMetrics } from './metrics.js'
+import { listenForMetrics } from './metrics-listener.js'
+import { watchTokenFile, type BearerToken } from '../token-file.js'
 
 export interface RunningServer {
   app: FastifyInstance
   /** `http://host:port` as bound (port 0 becomes the real port). */
   address: string
+  /** Where /metrics is served when OVERMIND_METRICS_ADDR is set, as bound. */
+  metricsAddress?: string
   /** Starts the graceful shutdown; resolves when it is done. Safe to call more than once. */
   shutdown: (signal?: string) => Promise<void>
 }
@@ -47,6 +51,9 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
     lostAnswers: { rate: faults.lostAnswerRate },
     logger
   }))
+  const { adminTokenFile, apiTokenFile, metricsAddr } = config.access
+  const adminToken = tokenFrom(adminTokenFile, 'OVERMIND_ADMIN_TOKEN_FILE', logger)
+  const apiToken = tokenFrom(apiTokenFile, 'OVERMIND_API_TOKEN_FILE', logger)
   const app = await createApp({
     store,
     metrics,
@@ -54,10 +61,17 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
     drain: drain.signal,
     policy: config.http,
     faults: { faults },
+    adminToken,
+    apiToken,
+    metricsRoute: metricsAddr === undefined,
     loggerInstance: logger
   })
+  app.addHook('onClose', async () => { adminToken?.close(); apiToken?.close() })
   const connections = trackConnections(app)
   const address = await app.listen({ host: config.http.host, port: config.http.port })
+  // A metrics port that cannot be bound stops the start like the API's own (startup-failure.ts).
+  const metricsListener = metricsAddr === undefined ? undefined : await listenForMetrics(metrics, metricsAddr, app.log).catch(async (error: unknown) => { await app.close(); throw error })
+  if (metricsListener !== undefined) app.log.info({ metrics: metricsListener.address }, '/metrics is served on its own listener')
   app.log.info({ store: store.kind, ...describeStore(config) }, 'overmind is listening')
   const brain = await store.check()
   if (!brain.ok) app.log.warn({ brain: brain.kind }, brain.reason)
@@ -77,12 +91,21 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
       await connections.settle(Math.min(DRAIN_GRACE_MS, config.shutdownTimeoutMs / 2))
       const closed = app.close()
       connections.drain()
-      await closed
+      await Promise.all([closed, metricsListener?.listener.close()])
       clearTimeout(timer)
     })()
     return await closing
   }
-  return { app, address, shutdown }
+  return { app, address, metricsAddress: metricsListener?.address, shutdown }
+}
+
+/** A token file watched for changes; what it reports is logged, never the token. */
+function tokenFrom (file: string | undefined, name: string, logger: FastifyBaseLogger): BearerToken | undefined {
+  if (file === undefined) return undefined
+  return watchTokenFile(file, name, {
+    changed: () => { logger.info({ variable: name }, `${name}: the file changed; its new token is in force`) },
+    unreadable: (_file, reason) => { logger.warn({ variable: name }, `${reason} The previous token stays in force.`) }
+  })
 }
 
 /** pino options: the level, and errors scrubbed of credentials (the secrets are gathered once). */

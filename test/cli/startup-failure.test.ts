@@ -23,6 +23,13 @@ describe('start-up failure sentences', () => {
     assert.match(explainStartupFailure(systemError('EACCES', 'listen'), embedded) ?? '', /may not listen on 0\.0\.0\.0:80.*OVERMIND_HTTP_ADDR/)
   })
 
+  it('when the metrics port (OVERMIND_METRICS_ADDR) is taken, then the sentence names that variable, not OVERMIND_HTTP_ADDR', () => {
+    const withMetrics = loadConfig({ OVERMIND_HTTP_ADDR: ':8080', OVERMIND_METRICS_ADDR: ':9090' })
+    const taken = (port: number): Error => Object.assign(systemError('EADDRINUSE', 'listen'), { port })
+    assert.match(explainStartupFailure(taken(9090), withMetrics) ?? '', /^OVERMIND_METRICS_ADDR 0\.0\.0\.0:9090 cannot be listened on \(EADDRINUSE\)/)
+    assert.match(explainStartupFailure(taken(8080), withMetrics) ?? '', /OVERMIND_HTTP_ADDR/)
+  })
+
   it('when the failure is one it does not know, or a data-directory error with CouchDB configured, then it has no sentence (the caller shows the error)', () => {
     assert.equal(explainStartupFailure(new Error('something else'), embedded), undefined)
     assert.equal(explainStartupFailure(systemError('EACCES', 'mkdir'), couchdb), undefined)

@@ -11,6 +11,9 @@ import type { IEnvVar } from 'kubernetes-models/v1/EnvVar'
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const OVERLAYS = ['dev', 'production'] as const
 export type Overlay = typeof OVERLAYS[number]
+/** Production plus deploy/components/prometheus-operator (CRDs only some clusters have): checked on its own. */
+export const MONITORED_OVERLAY = 'production-monitored'
+export type Rendering = Overlay | typeof MONITORED_OVERLAY
 
 export interface K8sObject {
   apiVersion: string
@@ -31,10 +34,10 @@ export function kubectlMissing (): string | undefined {
   return probe.error === undefined && probe.status === 0 ? undefined : 'kubectl is not installed, so the overlays cannot be rendered'
 }
 
-const rendered = new Map<Overlay, K8sObject[]>()
+const rendered = new Map<Rendering, K8sObject[]>()
 
 /** `kubectl kustomize deploy/overlays/NAME`, parsed; cached, since every check reads the same output. */
-export function renderOverlay (overlay: Overlay): K8sObject[] {
+export function renderOverlay (overlay: Rendering): K8sObject[] {
   const cached = rendered.get(overlay)
   if (cached !== undefined) return cached
   const text = execFileSync('kubectl', ['kustomize', `deploy/overlays/${overlay}`], { cwd: REPO_ROOT, encoding: 'utf8' })

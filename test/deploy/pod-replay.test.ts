@@ -86,7 +86,7 @@ describe('pod replay', { skip: missing }, () => {
       let nodes = 1
       let root = ''
       const started: OvermindProcess[] = []
-      let serve: { process: OvermindProcess, baseUrl: string, ref: ContainerRef } | undefined
+      let serve: { process: OvermindProcess, baseUrl: string, metricsUrl: string, ref: ContainerRef } | undefined
 
       const environment = (ref: ContainerRef): Record<string, string> => {
         const containerRoot = join(root, ref.container.name)
@@ -152,12 +152,16 @@ describe('pod replay', { skip: missing }, () => {
         const listen = parseHttpAddr(env.OVERMIND_HTTP_ADDR ?? '0.0.0.0:8080')
         assert.deepEqual(listen, { host: '0.0.0.0', port: probePort(ref.container, ref.container.readinessProbe) })
         for (const kind of ['startup', 'liveness'] as const) assert.equal(probePort(ref.container, ref.container[`${kind}Probe`]), listen.port)
-        // The only change to the manifest's environment: listen on a free loopback port, since
-        // this machine is not a pod with its own network namespace.
+        // The only change to the manifest's environment: listen on free loopback ports (the API's,
+        // and the metrics one where the manifest sets it), since this machine is not a pod with
+        // its own network namespace.
         const port = await freePort()
-        const process = runOvermind(overmindArgs(ref.container, image), { ...env, OVERMIND_HTTP_ADDR: `127.0.0.1:${port}` })
+        const metricsPort = env.OVERMIND_METRICS_ADDR === undefined ? undefined : await freePort()
+        const metricsEnv: Record<string, string> = metricsPort === undefined ? {} : { OVERMIND_METRICS_ADDR: `127.0.0.1:${metricsPort}` }
+        const process = runOvermind(overmindArgs(ref.container, image), { ...env, OVERMIND_HTTP_ADDR: `127.0.0.1:${port}`, ...metricsEnv })
         started.push(process)
-        serve = { process, baseUrl: `http://127.0.0.1:${port}`, ref }
+        const baseUrl = `http://127.0.0.1:${port}`
+        serve = { process, baseUrl, metricsUrl: metricsPort === undefined ? `${baseUrl}/metrics` : `http://127.0.0.1:${metricsPort}/metrics`, ref }
         // kubelet runs the startup probe until it succeeds, then the readiness probe.
         await untilOk(process, probeUrl('startup'), probeTimeoutMs('startup'))
         await untilOk(process, probeUrl('readiness'), probeTimeoutMs('readiness'))
@@ -169,6 +173,15 @@ describe('pod replay', { skip: missing }, () => {
         for (const kind of ['liveness', 'startup'] as const) {
           assert.deepEqual(await probe(probeUrl(kind), probeTimeoutMs(kind)), { status: 200 }, `${kind} probe`)
         }
+      })
+
+      test('when Prometheus scrapes where the manifest serves /metrics, then it answers there, and the public port has /metrics only when no metrics address is set', async () => {
+        assert.ok(serve !== undefined, 'the main container runs')
+        const scrape = await curl(serve.metricsUrl)
+        assert.equal(scrape.status, 200)
+        assert.match(scrape.body, /^overmind_http_requests_total\{/m)
+        const separate = serve.metricsUrl !== `${serve.baseUrl}/metrics`
+        assert.equal((await curl(`${serve.baseUrl}/metrics`)).status, separate ? 404 : 200)
       })
 
       test('when SIGTERM comes while requests wait on a slow CouchDB, then readiness fails, the requests complete with 2xx and the process exits 0 within the grace period', async () => {

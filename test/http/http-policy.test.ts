@@ -78,4 +78,30 @@ describe('http exposure', () => {
     assert.ok(limited.headers['retry-after'])
     for (const url of ['/livez', '/readyz', '/_health', '/metrics']) assert.equal((await app.inject({ method: 'GET', url })).statusCode, 200, url)
   })
+  it('when no proxy is trusted, then a client sending its own X-Forwarded-For still counts against its own address', async () => {
+    const app = await appWith({ corsOrigins: [], rateLimitPerMinute: 2 })
+    const statuses = []
+    for (const forwarded of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) {
+      statuses.push((await app.inject({ method: 'GET', url: '/zerglings/', headers: { 'x-forwarded-for': forwarded } })).statusCode)
+    }
+    assert.deepEqual(statuses, [200, 200, 429])
+  })
+
+  it('when the proxy in front is trusted, then each client address X-Forwarded-For names gets its own count', async () => {
+    const app = await appWith({ corsOrigins: [], rateLimitPerMinute: 2, trustProxy: ['127.0.0.1'] })
+    const get = async (forwarded: string): Promise<number> => (await app.inject({ method: 'GET', url: '/zerglings/', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': forwarded } })).statusCode
+    assert.deepEqual([await get('198.51.100.1'), await get('198.51.100.1'), await get('198.51.100.1')], [200, 200, 429])
+    assert.equal(await get('198.51.100.2'), 200, 'another client behind the same proxy')
+    // The rightmost untrusted address is the client: a spoofed entry further left changes nothing.
+    assert.equal(await get('203.0.113.9, 198.51.100.1'), 429)
+  })
+
+  it('when X-Forwarded-For comes from an address that is not the trusted proxy, then it is ignored', async () => {
+    const app = await appWith({ corsOrigins: [], rateLimitPerMinute: 2, trustProxy: ['10.0.0.0/8'] })
+    const statuses = []
+    for (const forwarded of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) {
+      statuses.push((await app.inject({ method: 'GET', url: '/zerglings/', remoteAddress: '192.0.2.50', headers: { 'x-forwarded-for': forwarded } })).statusCode)
+    }
+    assert.deepEqual(statuses, [200, 200, 429])
+  })
 })

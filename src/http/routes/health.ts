@@ -5,14 +5,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { packageVersion } from '../../version.js'
 import { RETRY_AFTER_SECONDS } from '../error-handler.js'
 import { Health, Probe } from '../schemas.js'
+import { OPERATOR_DISABLED_REASON } from './readiness-switch.js'
 
 export interface HealthOptions {
   /** True once shutdown has begun: readiness fails first, so the Service stops sending traffic. */
   isDraining?: () => boolean
+  /** True while an operator has taken this replica out of rotation (readiness-switch.ts). */
+  isDisabled?: () => boolean
 }
 
 const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (fastify, options) => {
   const isDraining = options.isDraining ?? (() => false)
+  const isDisabled = options.isDisabled ?? (() => false)
 
   fastify.get('/_health', {
     schema: { tags: ['health'], summary: 'Version and the brain\'s state (always 200, as in the original)', response: { 200: Health } }
@@ -35,6 +39,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (fastify, o
     if (isDraining()) {
       return await reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ status: 'unavailable', reason: 'Shutting down.' })
     }
+    if (isDisabled()) return await reply.code(503).send({ status: 'unavailable', reason: OPERATOR_DISABLED_REASON })
     const brain = await fastify.store.check()
     if (brain.ok) return { status: 'ok' as const }
     return await reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ status: 'unavailable', reason: brain.reason })

@@ -1,0 +1,79 @@
+// Bearer tokens from mounted Secret files (OVERMIND_ADMIN_TOKEN_FILE, OVERMIND_API_TOKEN_FILE).
+// Only a SHA-256 digest of the token is kept: comparing two digests of equal length with
+// timingSafeEqual takes the same time whatever the presented token is, so its length and prefix
+// cannot be found by timing answers (https://nodejs.org/api/crypto.html#cryptotimingsafeequala-b).
+// The token itself never leaves this file, so no log line or error can carry it.
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { readFileSync, watch } from 'node:fs'
+import { dirname } from 'node:path'
+import { ConfigError } from './config-types.js'
+
+export interface BearerToken {
+  /** True when `presented` is the token (constant time). */
+  matches (presented: string): boolean
+  /** Stops watching the file. */
+  close (): void
+}
+
+/** What a watched token file reports; never the token. */
+export interface TokenFileEvents {
+  changed (file: string): void
+  unreadable (file: string, reason: string): void
+}
+
+// RFC 6750 §2.1's b64token: what can follow `Bearer ` in a header.
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+
+/** Reads and checks a token file; the error names the variable and the file, never the content. */
+export function readTokenFile (file: string, name: string): { file: string, token: string } {
+  let content: string
+  try {
+    content = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`${name} names ${JSON.stringify(file)}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`)
+  }
+  // A Secret made with `kubectl create secret --from-file` often ends with a newline.
+  const token = content.replace(/\r?\n$/, '')
+  if (!B64TOKEN.test(token)) {
+    throw new ConfigError(`${name} names ${JSON.stringify(file)}, which must hold one token of letters, digits and -._~+/ (e.g. from \`openssl rand -hex 32\`); it is empty or holds other characters.`)
+  }
+  return { file, token }
+}
+
+function digest (token: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(token).digest())
+}
+
+function checkAgainst (current: () => Uint8Array): (presented: string) => boolean {
+  return (presented) => timingSafeEqual(digest(presented), current())
+}
+
+/** A token given as a value (tests, embedding). */
+export function fixedToken (token: string): BearerToken {
+  const expected = digest(token)
+  return { matches: checkAgainst(() => expected), close () {} }
+}
+
+/**
+ * The token in `file`, re-read whenever its directory changes: the kubelet updates a mounted
+ * Secret by writing a new `..data_<time>` directory and renaming the `..data` symlink over the old
+ * one, so the file itself is never written in place (https://kubernetes.io/docs/concepts/configuration/secret/#mounted-secrets-are-updated-automatically).
+ * A file that cannot be read or holds no token keeps the previous token in force.
+ */
+export function watchTokenFile (file: string, name: string, events: TokenFileEvents): BearerToken {
+  let expected = digest(readTokenFile(file, name).token)
+  const reread = (): void => {
+    try {
+      const next = digest(readTokenFile(file, name).token)
+      if (Buffer.compare(next, expected) === 0) return
+      expected = next
+      events.changed(file)
+    } catch (error) {
+      events.unreadable(file, (error as Error).message)
+    }
+  }
+  const watcher = watch(dirname(file), reread)
+  watcher.on('error', (error) => { events.unreadable(file, error.message) })
+  watcher.unref()
+  return { matches: checkAgainst(() => expected), close: () => { watcher.close() } }
+}
