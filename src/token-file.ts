@@ -4,9 +4,9 @@
 // cannot be found by timing answers (https://nodejs.org/api/crypto.html#cryptotimingsafeequala-b).
 // The token itself never leaves this file, so no log line or error can carry it.
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { readFileSync, watch } from 'node:fs'
-import { dirname } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { ConfigError } from './config-types.js'
+import { watchSecretFile } from './secret-file.js'
 
 export interface BearerToken {
   /** True when `presented` is the token (constant time). */
@@ -55,25 +55,19 @@ export function fixedToken (token: string): BearerToken {
 }
 
 /**
- * The token in `file`, re-read whenever its directory changes: the kubelet updates a mounted
- * Secret by writing a new `..data_<time>` directory and renaming the `..data` symlink over the old
- * one, so the file itself is never written in place (https://kubernetes.io/docs/concepts/configuration/secret/#mounted-secrets-are-updated-automatically).
+ * The token in `file`, followed as the kubelet swaps the mounted Secret (secret-file.ts says how).
  * A file that cannot be read or holds no token keeps the previous token in force.
  */
 export function watchTokenFile (file: string, name: string, events: TokenFileEvents): BearerToken {
-  let expected = digest(readTokenFile(file, name).token)
-  const reread = (): void => {
-    try {
-      const next = digest(readTokenFile(file, name).token)
-      if (Buffer.compare(next, expected) === 0) return
-      expected = next
-      events.changed(file)
-    } catch (error) {
-      events.unreadable(file, (error as Error).message)
+  const { token } = readTokenFile(file, name)
+  let expected = digest(token)
+  const watch = watchSecretFile(file, token, (text) => {
+    if (!B64TOKEN.test(text)) {
+      events.unreadable(file, `${name} names ${JSON.stringify(file)}, which now holds no token; the previous one stays in force.`)
+      return
     }
-  }
-  const watcher = watch(dirname(file), reread)
-  watcher.on('error', (error) => { events.unreadable(file, error.message) })
-  watcher.unref()
-  return { matches: checkAgainst(() => expected), close: () => { watcher.close() } }
+    expected = digest(text)
+    events.changed(file)
+  })
+  return { matches: checkAgainst(() => expected), close: () => { watch.close() } }
 }
