@@ -58,29 +58,37 @@ export function pinnedRevisionsContract (name: string, createFixture: () => Prom
       assert.match(moved.rev, /^2-/)
     })
 
+    /** Fails unless the zergling is at `expected` with `history`: what the refused request did not change. */
+    async function assertAt (expected: string, history: string[]): Promise<void> {
+      const after = await store.get(id, 'all')
+      assert.deepEqual({ rev: after.rev, history: after.commandHistory }, { rev: expected, history })
+    }
+
+    /** A replica whose first write of `method` for the zergling is raced by another replica's command `R`. */
+    async function racedReplica (method: 'putDocument' | 'deleteDocument'): Promise<{ racing: ZerglingStore, theirs: () => string }> {
+      const other = await fixture.open()
+      let theirs = ''
+      const racing = await fixture.open({ wrapBackend: raceFirstWrite(id, method, async () => { theirs = (await send(other, id, 'R')).rev }) })
+      return { racing, theirs: () => theirs }
+    }
+
     it('when a command names a revision the zergling moved on from, then it is refused with the current one and nothing changes', async () => {
       const current = (await send(store, id, 'L')).rev
       await assertRefused(pinned(store, id, 'M', [rev]), current)
-      const after = await store.get(id, 'all')
-      assert.deepEqual({ rev: after.rev, history: after.commandHistory }, { rev: current, history: ['L'] })
+      await assertAt(current, ['L'])
     })
 
     it('when another replica writes between a pinned command\'s read and its write, then the command is refused, not retried on the newer revision', async () => {
-      const other = await fixture.open()
-      let theirs = ''
-      const racing = await fixture.open({ wrapBackend: raceFirstWrite(id, 'putDocument', async () => { theirs = (await send(other, id, 'R')).rev }) })
+      const { racing, theirs } = await racedReplica('putDocument')
       await racing.get(id, 'none')
-      await assertRefused(pinned(racing, id, 'M', [rev]), () => theirs)
-      const after = await store.get(id, 'all')
-      assert.deepEqual({ rev: after.rev, history: after.commandHistory }, { rev: theirs, history: ['R'] })
+      await assertRefused(pinned(racing, id, 'M', [rev]), theirs)
+      await assertAt(theirs(), ['R'])
     })
 
     it('when another replica writes between a pinned delete\'s read and its delete, then the zergling stays, with that replica\'s command', async () => {
-      const other = await fixture.open()
-      let theirs = ''
-      const racing = await fixture.open({ wrapBackend: raceFirstWrite(id, 'deleteDocument', async () => { theirs = (await send(other, id, 'R')).rev }) })
-      await assertRefused(racing.remove(id, 'none', { ifMatch: [rev] }), () => theirs)
-      assert.deepEqual((await store.get(id, 'all')).commandHistory, ['R'])
+      const { racing, theirs } = await racedReplica('deleteDocument')
+      await assertRefused(racing.remove(id, 'none', { ifMatch: [rev] }), theirs)
+      await assertAt(theirs(), ['R'])
     })
 
     it('when a delete names the current revision, then it deletes; naming an older one, it deletes nothing', async () => {
