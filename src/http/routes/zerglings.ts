@@ -2,52 +2,23 @@
 // domain and the store: rules live in src/domain, storage (group commit, conflict retries,
 // idempotency records) in src/store.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { parseCommands } from '../../domain/command.js'
 import type { Command } from '../../domain/zergling.js'
 import { isZerglingId } from '../../domain/zergling-id.js'
 import { decodeHistoryCursor, encodeHistoryCursor } from '../../store/cursors.js'
-import type { HistoryView, Outcome, StoredZergling } from '../../store/zergling-store.js'
 import { zerglingNotFound } from '../api-error.js'
 import { parseCommandText } from '../any-content-type.js'
-import { entityTag, noneMatchNames, pinnedRevisions } from '../entity-tags.js'
+import { noneMatchNames, pinnedRevisions } from '../entity-tags.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
 import { answer, errorAnswers, HEADERS, NotModified } from '../responses.js'
 import {
-  CommandBody, CommandHeaders, DEFAULT_HISTORY_COMMANDS, DEFAULT_HISTORY_PAGE, DEFAULT_LIST_LIMIT, DeleteHeaders, HistoryPage, HistoryPageQuery, HistoryQuery,
+  CommandBody, CommandHeaders, DEFAULT_HISTORY_PAGE, DEFAULT_LIST_LIMIT, DeleteHeaders, HistoryPage, HistoryPageQuery, HistoryQuery,
   IdempotencyHeaders, IdParams, ListQuery, ReadHeaders, ZerglingDetailEnvelope, ZerglingList, ZerglingSummaryEnvelope, type IdParamsInput
 } from '../schemas.js'
+import { detail, historyView, linkHistory, markReplay, tagged } from './zergling-answers.js'
 
 const tags = ['zerglings']
-
-function detail ({ id, location, facing, commandHistory, historyLength, rev }: StoredZergling) {
-  return { id, location, facing, commandHistory, historyLength, _rev: rev }
-}
-
-function historyView (history: string | undefined): HistoryView {
-  if (history === undefined) return { last: DEFAULT_HISTORY_COMMANDS }
-  return history === 'all' || history === 'none' ? history : { last: Number(history) }
-}
-
-/** An answer whose default history was cut says where the rest is (RFC 8288). */
-function linkHistory (reply: FastifyReply, zergling: StoredZergling): StoredZergling {
-  if (zergling.commandHistory !== undefined && zergling.commandHistory.length < zergling.historyLength) {
-    reply.header('link', `</zerglings/${zergling.id}/history>; rel="history"`)
-  }
-  return zergling
-}
-
-/** The answer shows this revision of the zergling: its ETag (entity-tags.ts). */
-function tagged<T extends { rev: string }> (reply: FastifyReply, zergling: T): T {
-  reply.header('etag', entityTag(zergling.rev))
-  return zergling
-}
-
-/** https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/ */
-function markReplay<T> (reply: FastifyReply, outcome: Outcome<T>): T {
-  if (outcome.replayed) reply.header('idempotent-replayed', 'true')
-  return outcome.result
-}
 
 /**
  * Ids that are not zergling ids never reach the store: it would read them as CouchDB paths.
