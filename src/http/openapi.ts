@@ -2,7 +2,7 @@
 // @fastify/swagger and finished here with what every operation shares: X-Request-Id, and the
 // rate limit's 429 when one is configured. It is meant to be taken as it is by client generators
 // (test/http/openapi-client.test.ts generates one and replays the seed's session through it) and
-// to lint clean with Redocly's `recommended` rules (test/http/openapi-lint.test.ts).
+// to lint clean with Redocly's `recommended` rules (test/http/openapi.test.ts).
 import type { SwaggerOptions } from '@fastify/swagger'
 // The types @fastify/swagger's own are written in (it depends on openapi-types); types only.
 import type { OpenAPIV3 } from 'openapi-types'
