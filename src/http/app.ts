@@ -3,6 +3,7 @@
 // src/http/server.ts adds the process work (listen, signals, graceful close).
 import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -11,11 +12,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { HttpPolicy } from '../config.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import changeStreams, { type ChangeStreamOptions } from './change-streams.js'
-import { packageVersion } from '../version.js'
 import { acceptAnyContentType, BODY_LIMIT_BYTES } from './any-content-type.js'
 import { installErrorHandlers } from './error-handler.js'
 import faultInjection, { type HttpFaultOptions } from './fault-injection.js'
 import metricsPlugin, { type OvermindMetrics } from './metrics.js'
+import { echoRequestId, requestIdOf, REQUEST_ID_HEADER } from './request-id.js'
+import { openApiOptions } from './openapi.js'
 import { addSecurityHeaders } from './security-headers.js'
 import changesRoutes from './routes/changes.js'
 import healthRoutes from './routes/health.js'
@@ -70,10 +72,16 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   const { corsOrigins = [], rateLimitPerMinute, hstsMaxAgeSeconds } = options.policy ?? {}
   // Security headers on every answer; the docs page sets its own CSP for its static files.
   addSecurityHeaders(fastify, hstsMaxAgeSeconds)
+  echoRequestId(fastify)
   if (corsOrigins.length > 0) {
     // Every method the API has (the plugin's default leaves DELETE out of preflight answers).
-    await fastify.register(cors, { origin: corsOrigins, methods: API_METHODS, exposedHeaders: ['location', 'idempotent-replayed', 'retry-after'] })
+    await fastify.register(cors, { origin: corsOrigins, methods: API_METHODS, exposedHeaders: ['location', 'idempotent-replayed', 'retry-after', 'etag', REQUEST_ID_HEADER] })
   }
+  // Answers from 1 KiB on (history pages, lists, a zergling with a long history) go compressed
+  // to a client that accepts it; brotli at the plugin's quality 4, as cheap as gzip's default.
+  // The change stream is written past Fastify's onSend (reply.hijack) and never compressed, so
+  // each event leaves at once. Request bodies are not decompressed: a command is a few bytes.
+  await fastify.register(compress, { encodings: ['br', 'gzip'], threshold: 1024, globalDecompression: false })
   if (rateLimitPerMinute !== undefined) {
     await fastify.register(rateLimit, {
       max: rateLimitPerMinute,
@@ -92,17 +100,9 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   await fastify.register(storePlugin, { store: options.store })
   const replica = options.replica ?? hostname()
   await fastify.register(changeStreams, { stream: { replica, ...options.stream }, isDraining, drain: options.drain })
-  await fastify.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'overmind',
-        version: packageVersion,
-        description: 'Spawn zerglings and steer them with L, R and M commands. CouchDB is the brain.'
-      },
-      tags: [{ name: 'zerglings' }, { name: 'health' }]
-    }
-  })
+  await fastify.register(swagger, openApiOptions({
+    rateLimited: rateLimitPerMinute === undefined ? undefined : (path) => !UNLIMITED_PATHS.has(path)
+  }))
   await fastify.register(healthRoutes, { isDraining: options.isDraining, isDisabled: readiness.disabled })
   if (options.adminToken !== undefined) await fastify.register(readinessSwitchRoutes, { readiness, adminToken: options.adminToken })
   await fastify.register(changesRoutes)
@@ -132,10 +132,14 @@ export async function createApp (options: CreateAppOptions): Promise<FastifyInst
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
     // Keep-alive clients are told to go elsewhere while the server closes (graceful shutdown).
     return503OnClosing: true,
+    // X-Request-Id (request-id.ts): validated here, since Fastify's own `requestIdHeader` takes
+    // whatever comes; it becomes `reqId` in every log line of the request.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // Errors raised before routing (a malformed %-escape in the URL) get our shape too, and the
     // URL is not echoed back.
-    frameworkErrors: (_error, _request, reply) => {
-      (reply as FastifyReply).code(400).send({ error: 'bad_request', reason: 'The URL is not valid: it has a malformed %-escape.' })
+    frameworkErrors: (_error, request, reply) => {
+      (reply as FastifyReply).code(400).header(REQUEST_ID_HEADER, request.id).send({ error: 'bad_request', reason: 'The URL is not valid: it has a malformed %-escape.' })
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
   await fastify.register(overmindApp, appOptions)

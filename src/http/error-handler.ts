@@ -5,13 +5,15 @@ import { DomainError } from '../domain/domain-error.js'
 import { StoreError, type StoreErrorKind } from '../store/store-error.js'
 import { describeFailure } from '../store/store-failure.js'
 import { ApiError, zerglingNotFound } from './api-error.js'
+import { entityTag } from './entity-tags.js'
 
 /** Seconds a client should wait before retrying when the brain is unreachable. */
 export const RETRY_AFTER_SECONDS = 1
 
 export interface ErrorResponse {
   statusCode: number
-  body: { error: string, reason: string }
+  /** `_rev`: a 412's current revision, for a client to read again or decide anew. */
+  body: { error: string, reason: string, _rev?: string }
   headers: Record<string, string>
 }
 
@@ -21,6 +23,9 @@ const STORE_ERRORS: Record<StoreErrorKind, (error: StoreError) => ErrorResponse>
   not_found: () => fromApiError(zerglingNotFound()),
   invalid_cursor: () => ({ statusCode: 400, body: { error: 'invalid_cursor', reason: 'The cursor is not one this service handed out: pass back the `next` value of a previous page, unchanged.' }, headers: {} }),
   idempotency_key_reused: (error) => ({ statusCode: 422, body: { error: 'idempotency_key_reused', reason: error.message }, headers: {} }),
+  // RFC 9110 §13.1.1: If-Match named revisions the zergling is not at. Its current one goes in
+  // the body and as the ETag, so a client can read again (or decide anew) without guessing.
+  precondition_failed: (error) => ({ statusCode: 412, body: { error: 'precondition_failed', reason: error.message, _rev: error.rev! }, headers: { etag: entityTag(error.rev!) } }),
   conflict: () => ({ statusCode: 503, body: { error: 'busy', reason: 'Too many commands reached this zergling at once; nothing was applied. Retry shortly.' }, headers: UNAVAILABLE }),
   // The one 503 after which something may have changed: the reason says so and how to settle it.
   outcome_unknown: (error) => ({ statusCode: 503, body: { error: 'outcome_unknown', reason: error.message }, headers: UNAVAILABLE }),

@@ -4,8 +4,10 @@
 import { Type, type Static } from 'typebox'
 import { MAX_COMMANDS_PER_REQUEST } from '../domain/command.js'
 
+const ZERGLING_ID = 'A lowercase UUID v4, as minted by `POST /zerglings/`.'
+
 export const ZerglingId = Type.String({
-  description: 'A lowercase UUID v4, as minted by `POST /zerglings/`.',
+  description: ZERGLING_ID,
   examples: ['c4a24574-4ca8-4fbd-93e1-2a648147a71f']
 })
 
@@ -52,8 +54,12 @@ export const ZerglingList = Type.Object({
   next: Type.Optional(Type.String({ description: 'Pass back as `cursor` for the next page; absent on the last page.' }))
 })
 
+/** Page sizes when a request names none (Ajv fills the default in; handlers fall back to them too). */
+export const DEFAULT_LIST_LIMIT = 100
+export const DEFAULT_HISTORY_PAGE = 1000
+
 export const ListQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size.' }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIST_LIMIT, description: 'Page size.' })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The `next` value of the previous page.' }))
 }, { additionalProperties: false })
 
@@ -74,7 +80,7 @@ export const HistoryQuery = Type.Object({
 }, { additionalProperties: false })
 
 export const HistoryPageQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000, description: 'Commands per page.' }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: DEFAULT_HISTORY_PAGE, description: 'Commands per page.' })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The `next` value of the previous page.' }))
 }, { additionalProperties: false })
 
@@ -84,12 +90,26 @@ export const HistoryPage = Type.Object({
   next: Type.Optional(Type.String({ description: 'Pass back as `cursor` for the next page; absent at the end.' }))
 })
 
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 200,
-    pattern: '^[\\x20-\\x7e]+$',
-    description: 'Makes a retry safe: a repeat with the same key (and the same body) answers the first response again, with `Idempotent-Replayed: true`, and applies nothing. Keys are kept per zergling (the last 100).'
+const IdempotencyKey = Type.Optional(Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[\\x20-\\x7e]+$',
+  description: 'Makes a retry safe: a repeat with the same key (and the same body) answers the first response again, with `Idempotent-Replayed: true`, and applies nothing. Keys are kept per zergling (the last 100).'
+}))
+
+/** Parsed by entity-tags.ts, which answers a malformed one with a sentence. */
+const IfMatch = Type.Optional(Type.String({
+  maxLength: 8000,
+  description: 'Act only if the zergling is still at this revision: its ETag as a GET or a command answered it (`"3-…"`, quotes included), or several separated by commas. Otherwise 412 and nothing changes; `*` only asks that it exists.'
+}))
+
+export const IdempotencyHeaders = Type.Object({ 'idempotency-key': IdempotencyKey })
+export const CommandHeaders = Type.Object({ 'idempotency-key': IdempotencyKey, 'if-match': IfMatch })
+export const DeleteHeaders = Type.Object({ 'if-match': IfMatch })
+export const ReadHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({
+    maxLength: 8000,
+    description: 'The ETag of the copy the client has: 304 with no body when the zergling is still at that revision.'
   }))
 })
 
@@ -114,12 +134,15 @@ export const ChangesHeaders = Type.Object({
   'last-event-id': Type.Optional(Type.String({ maxLength: MAX_STREAM_POSITION_LENGTH, description: `Sent by a reconnecting EventSource: the stream resumes after it. ${STREAM_POSITION}` }))
 })
 
+/** An event's id: no `examples` there, which an OpenAPI 3.0 schema inside `content` may not hold. */
+const EventZerglingId = Type.String({ description: ZERGLING_ID })
+
 /** The `data:` of a change event: the zergling's state after the change. */
 export const ZerglingEvent = Type.Union([
   Type.Object({
     type: Type.Union([Type.Literal('spawned'), Type.Literal('moved')]),
     zergling: Type.Object({
-      id: ZerglingId,
+      id: EventZerglingId,
       location: Location,
       facing: Facing,
       historyLength: Type.Integer({ minimum: 0 }),
@@ -129,7 +152,7 @@ export const ZerglingEvent = Type.Union([
   }),
   Type.Object({
     type: Type.Literal('deleted'),
-    zergling: Type.Object({ id: ZerglingId, _rev: Type.String() })
+    zergling: Type.Object({ id: EventZerglingId, _rev: Type.String() })
   })
 ])
 
@@ -151,13 +174,3 @@ export const Probe = Type.Object({
 })
 
 export type IdParamsInput = Static<typeof IdParams>
-
-/** The error responses every zergling route may give. */
-export const ERROR_RESPONSES = {
-  400: ErrorBody,
-  404: ErrorBody,
-  405: ErrorBody,
-  413: ErrorBody,
-  422: ErrorBody,
-  503: ErrorBody
-}

@@ -11,7 +11,7 @@ import { archiveFullChunks, chunksToCut } from './history-archive.js'
 import { commandsDigest, findRecord, keepNewest, keyDigest } from './idempotency.js'
 import { confirmWrite, findWrite, isAmbiguous, lifeStart, revisionOf } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
-import { isStoreError, StoreError } from './store-error.js'
+import { checkPinned, isStoreError, StoreError } from './store-error.js'
 import { attemptToken, withMark, writeToken } from './write-marks.js'
 import { viewZergling } from './zergling-reads.js'
 import { HISTORY_CHUNK_SIZE, historyLength, toDocument, type IdempotencyRecord, type ZerglingRecord } from './zergling-document.js'
@@ -64,14 +64,16 @@ function absorbedAnswer (steps: readonly Step[], current: ZerglingRecord): { ste
 
 /**
  * What a batch may start from without reading: the remembered record, unless the batch carries
- * an Idempotency-Key the record does not hold. Such a key may have been used on a branch this
+ * an Idempotency-Key the record does not hold, or pins a revision other than the record's. Such a key may have been used on a branch this
  * replica has not seen (a client retrying here after another replica or a cut-off node took it),
  * and only a read with `conflicts=true` shows every branch: exactly-once comes before speed.
  */
 function startingPoint (remembered: ZerglingRecord | undefined, batch: readonly CommandPending[]): ZerglingRecord | undefined {
   if (remembered === undefined) return undefined
   const unknownKey = batch.some(({ request }) => request.idempotencyKey !== undefined && findRecord(remembered.idempotency, keyDigest(request.idempotencyKey)) === undefined)
-  return unknownKey ? undefined : remembered
+  // A remembered revision the client did not name may just be behind: only a read may say 412.
+  const otherRevision = batch.some(({ request }) => request.ifMatch !== undefined && !request.ifMatch.includes(remembered.rev))
+  return unknownKey || otherRevision ? undefined : remembered
 }
 
 /**
@@ -111,7 +113,12 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
       }
       const token = attemptToken(batchToken, attempts.size)
       const { steps, next, applied } = plan(current, batch, token)
+      // A replay answers what was applied, whatever the revision now: a repeat of a pinned
+      // request whose answer was lost is told what it did, not 412.
       if (applied.length === 0) return { steps, next, rev: current.rev, wrote: false }
+      // Every attempt starts here, so a retry after a lost race (or a lost answer) writes again
+      // only while the zergling is still at a revision the client named.
+      checkPinned(pinned, current.rev)
       // Chunks are cut from the committed revision: never from one that may be stale.
       if (remembered && chunksToCut(current.recentCommands.length) > 0) return await attemptOn(await read(id), false)
       const archived = await archiveFullChunks(backend, current)
@@ -129,6 +136,8 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
     }
 
     const batchToken = writeToken()
+    // A pinned request is alone in its batch (document-store.ts): the pin is the batch's.
+    const pinned = batch[0]!.request.ifMatch
     let remembered = startingPoint(memory?.recall(id), batch)
     try {
       const { steps, next, rev, wrote } = await retry(async () => {

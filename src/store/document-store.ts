@@ -18,7 +18,7 @@ import type { MergeHooks } from './conflict-merge.js'
 import { confirmGone, confirmSpawn, findWrite, isAmbiguous, lifeStart, revisionOf } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
 import { DEFAULT_RETRY_POLICY, retryOnConflict, type RetryHooks, type RetryPolicy } from './retry-on-conflict.js'
-import { isStoreError, notFound, StoreError } from './store-error.js'
+import { checkPinned, isStoreError, notFound, StoreError } from './store-error.js'
 import { withMark, writeToken } from './write-marks.js'
 import { historyLength, toDocument, type ZerglingRecord } from './zergling-document.js'
 import { readZerglingChanges } from './zergling-changes.js'
@@ -66,10 +66,14 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
     }
   }
 
+  // A request pinned to a revision (If-Match) goes in a batch of its own: in a batch with others
+  // it would be applied after theirs, on a state its client never saw.
+  const pinned = (pending: { request: CommandRequest }): boolean => pending.request.ifMatch !== undefined
   const batcher = createBatcher<CommandRequest, Outcome<StoredZergling>>(createCommandFlush(backend, retry, read, memory), (waiting) => {
+    if (pinned(waiting[0]!)) return 1
     let count = 0
     let commands = 0
-    while (count < waiting.length && commands + waiting[count]!.request.commands.length <= BATCH_COMMANDS) {
+    while (count < waiting.length && !pinned(waiting[count]!) && commands + waiting[count]!.request.commands.length <= BATCH_COMMANDS) {
       commands += waiting[count]!.request.commands.length
       count++
     }
@@ -135,7 +139,7 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
       return await batcher.submit(id, request)
     },
 
-    async remove (id, history) {
+    async remove (id, history, { ifMatch } = {}) {
       memory?.forget(id)
       // Set once a delete's answer was lost: a later `not_found` then means it was stored.
       let unconfirmed: { zergling: StoredZergling, rev: string } | undefined
@@ -147,6 +151,9 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
           if (unconfirmed !== undefined && isStoreError(error, 'not_found')) return unconfirmed
           throw error
         }
+        // Checked on every attempt: the delete names this revision, so a retry deletes only
+        // while the zergling is still at one the client named.
+        checkPinned(ifMatch, record.rev)
         const zergling = await viewZergling(backend, record, record.rev, historyLength(record), record.state, history)
         try {
           await backend.deleteDocument(id, record.rev)

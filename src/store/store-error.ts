@@ -23,6 +23,8 @@ export type StoreErrorKind =
   | 'invalid_cursor'
   /** An Idempotency-Key seen before with different commands. */
   | 'idempotency_key_reused'
+  /** The client pinned revisions (If-Match) and the zergling is at another one (`rev`); nothing was changed. */
+  | 'precondition_failed'
 
 export class StoreError extends Error {
   readonly kind: StoreErrorKind
@@ -34,13 +36,16 @@ export class StoreError extends Error {
   readonly ambiguous: boolean
   /** Which store failed and why, when it knows: the HTTP layer words its reason from this. */
   readonly failure?: StoreFailure
+  /** `precondition_failed`: the zergling's current revision, which the client did not name. */
+  readonly rev?: string
 
-  constructor (kind: StoreErrorKind, message: string, options?: { cause?: unknown, ambiguous?: boolean, failure?: StoreFailure }) {
+  constructor (kind: StoreErrorKind, message: string, options?: { cause?: unknown, ambiguous?: boolean, failure?: StoreFailure, rev?: string }) {
     super(message, options)
     this.name = 'StoreError'
     this.kind = kind
     this.ambiguous = options?.ambiguous ?? false
     if (options?.failure !== undefined) this.failure = options.failure
+    if (options?.rev !== undefined) this.rev = options.rev
   }
 }
 
@@ -72,6 +77,17 @@ export function documentAnswerError (status: number | undefined): StoreError | u
   if (status === 404) return notFound()
   if (status === 409) return new StoreError('conflict', 'The zergling was changed by another writer.')
   return undefined
+}
+
+/**
+ * Unless the zergling is at one of the revisions `pinned` names (a client's If-Match), a
+ * `precondition_failed` carrying the one it is at. The check only decides early: what makes it
+ * race-safe is that the write that follows names that same revision, so CouchDB refuses it (409)
+ * should anyone have written meanwhile.
+ */
+export function checkPinned (pinned: readonly string[] | undefined, rev: string): void {
+  if (pinned === undefined || pinned.includes(rev)) return
+  throw new StoreError('precondition_failed', `The zergling is at revision ${rev} now, not at the one If-Match names; nothing was changed.`, { rev })
 }
 
 export function isStoreError (error: unknown, kind?: StoreErrorKind): error is StoreError {

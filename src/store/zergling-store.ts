@@ -46,6 +46,12 @@ export interface CommandRequest {
    * (StoreError `idempotency_key_reused`). The last IDEMPOTENCY_KEYS_KEPT keys are kept per zergling.
    */
   idempotencyKey?: string
+  /**
+   * Apply only on one of these revisions (a client's If-Match), else StoreError
+   * `precondition_failed` with the current one. Such a request goes in a write of its own, named
+   * with that revision; a lost race is never retried on a revision the client did not name.
+   */
+  ifMatch?: readonly string[]
 }
 
 export interface Outcome<T> {
@@ -101,8 +107,11 @@ export interface ZerglingStore {
    * `conflict`: never a false success. The cost does not grow with the history.
    */
   command (id: string, request: CommandRequest): Promise<Outcome<StoredZergling>>
-  /** Deletes and returns the last state; throws `not_found` when there is nothing to delete. */
-  remove (id: string, history: HistoryView): Promise<StoredZergling>
+  /**
+   * Deletes and returns the last state; throws `not_found` when there is nothing to delete, and
+   * `precondition_failed` when `ifMatch` names revisions the zergling is not at (nothing deleted).
+   */
+  remove (id: string, history: HistoryView, options?: { ifMatch?: readonly string[] }): Promise<StoredZergling>
   /**
    * The next page of the changes feed after `since` (StoreError `invalid_cursor` for a position
    * the store never handed out), waiting up to `waitMs` for one when there is none.

@@ -41,7 +41,7 @@ describe('service endpoints', () => {
     const document = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json()
     assert.match(document.openapi, /^3\./)
     assert.equal(document.info.version, version)
-    assert.deepEqual(Object.keys(document.paths['/zerglings/']).sort(), ['get', 'post'])
+    assert.deepEqual(Object.keys(document.paths['/zerglings']).sort(), ['get', 'post'])
     assert.deepEqual(Object.keys(document.paths['/zerglings/{id}']).sort(), ['delete', 'get', 'post'])
     assert.ok(document.paths['/zerglings/{id}/_action'].post)
     const command = document.paths['/zerglings/{id}'].post

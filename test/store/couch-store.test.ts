@@ -13,6 +13,7 @@ import { startTestCouch } from '../support/test-couch.js'
 import { changesContract } from './changes.contract.js'
 import { conflictsContract } from './conflicts.contract.js'
 import { deletesContract } from './deletes.contract.js'
+import { pinnedRevisionsContract } from './pinned-revisions.contract.js'
 import { assertStoreError, zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
 
 type TestCouch = Awaited<ReturnType<typeof startTestCouch>>
@@ -105,6 +106,7 @@ zerglingStoreContract('CouchDB', createFixture)
 conflictsContract('CouchDB', createFixture)
 deletesContract('CouchDB', createFixture)
 changesContract('CouchDB', createFixture)
+pinnedRevisionsContract('CouchDB', createFixture)
 
 /** Neither the password, nor its Basic token, nor a URL with credentials, anywhere in the error. */
 function assertNoSecrets (error: unknown, ...passwords: Array<string | undefined>): void {

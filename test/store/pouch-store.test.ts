@@ -12,6 +12,7 @@ import type { ZerglingStore } from '../../src/store/zergling-store.js'
 import { changesContract } from './changes.contract.js'
 import { conflictsContract } from './conflicts.contract.js'
 import { deletesContract } from './deletes.contract.js'
+import { pinnedRevisionsContract } from './pinned-revisions.contract.js'
 import { zerglingStoreContract, type StoreFixture } from './zergling-store.contract.js'
 
 const root = await mkdtemp(join(tmpdir(), 'overmind-pouch-'))
@@ -61,6 +62,7 @@ zerglingStoreContract('the embedded PouchDB store', createFixture)
 conflictsContract('the embedded PouchDB store', createFixture)
 deletesContract('the embedded PouchDB store', createFixture)
 changesContract('the embedded PouchDB store', createFixture)
+pinnedRevisionsContract('the embedded PouchDB store', createFixture)
 
 describe('the embedded PouchDB store', () => {
   it('when the data directory does not exist, then it is created and the store works', async () => {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { isStoreError } from '../../store/store-error.js'
 import { ApiError } from '../api-error.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
+import { answer, errorAnswers } from '../responses.js'
 import { ChangesHeaders, ChangesQuery, ErrorBody, ZerglingEvent } from '../schemas.js'
 
 const DESCRIPTION = `Server-sent events (\`text/event-stream\`; in a browser, \`new EventSource('/zerglings/_changes?since=0')\`),
@@ -32,14 +33,15 @@ const changesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     exposeHeadRoute: false,
     schema: {
       tags: ['zerglings'],
+      operationId: 'streamZerglingChanges',
       summary: 'Stream every zergling\'s changes as they happen (server-sent events)',
       description: DESCRIPTION,
       querystring: ChangesQuery,
       headers: ChangesHeaders,
       response: {
-        200: { description: 'A stream of events that does not end by itself.', content: { 'text/event-stream': { schema: ZerglingEvent } } },
-        400: ErrorBody,
-        503: ErrorBody
+        200: { description: 'A stream of events that does not end by itself (never compressed: each event leaves as it happens). The schema is one event\'s `data:`.', content: { 'text/event-stream': { schema: ZerglingEvent } } },
+        400: answer(ErrorBody, '`invalid_cursor`: `since` or Last-Event-ID is not a position this service handed out.'),
+        ...errorAnswers(500, 503)
       }
     }
   }, async (request, reply) => {

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { packageVersion } from '../../version.js'
 import { RETRY_AFTER_SECONDS } from '../error-handler.js'
+import { answer, HEADERS } from '../responses.js'
 import { Health, Probe } from '../schemas.js'
 import { OPERATOR_DISABLED_REASON } from './readiness-switch.js'
 
@@ -19,7 +20,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (fastify, o
   const isDisabled = options.isDisabled ?? (() => false)
 
   fastify.get('/_health', {
-    schema: { tags: ['health'], summary: 'Version and the brain\'s state (always 200, as in the original)', response: { 200: Health } }
+    schema: { tags: ['health'], operationId: 'getHealth', summary: 'Version and the brain\'s state (always 200, as in the original)', response: { 200: answer(Health, 'The version, and `brain`: `ok` or `damaged`.') } }
   }, async (request) => {
     const brain = await fastify.store.check()
     if (!brain.ok) request.log.warn({ brain: brain.kind, ...brain.failure }, brain.reason)
@@ -29,12 +30,17 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (fastify, o
   // Probes come every few seconds from every kubelet: their request lines are not logged at info.
   fastify.get('/livez', {
     logLevel: 'warn',
-    schema: { tags: ['health'], summary: 'The process is alive (never touches CouchDB)', response: { 200: Probe } }
+    schema: { tags: ['health'], operationId: 'getLiveness', summary: 'The process is alive (never touches CouchDB)', response: { 200: answer(Probe, 'Alive.') } }
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/readyz', {
     logLevel: 'warn',
-    schema: { tags: ['health'], summary: 'Ready for traffic: the store is reachable, its database exists and writes work', response: { 200: Probe, 503: Probe } }
+    schema: {
+      tags: ['health'],
+      operationId: 'getReadiness',
+      summary: 'Ready for traffic: the store is reachable, its database exists and writes work',
+      response: { 200: answer(Probe, 'Ready.'), 503: answer(Probe, 'Not ready: shutting down, or the brain is not usable; `reason` says which.', { 'retry-after': HEADERS.retryAfter }) }
+    }
   }, async (_request, reply) => {
     if (isDraining()) {
       return await reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ status: 'unavailable', reason: 'Shutting down.' })

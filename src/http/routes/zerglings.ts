@@ -2,44 +2,23 @@
 // domain and the store: rules live in src/domain, storage (group commit, conflict retries,
 // idempotency records) in src/store.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { parseCommands } from '../../domain/command.js'
 import type { Command } from '../../domain/zergling.js'
 import { isZerglingId } from '../../domain/zergling-id.js'
 import { decodeHistoryCursor, encodeHistoryCursor } from '../../store/cursors.js'
-import type { HistoryView, Outcome, StoredZergling } from '../../store/zergling-store.js'
 import { zerglingNotFound } from '../api-error.js'
 import { parseCommandText } from '../any-content-type.js'
+import { noneMatchNames, pinnedRevisions } from '../entity-tags.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
+import { answer, errorAnswers, HEADERS, NotModified } from '../responses.js'
 import {
-  CommandBody, DEFAULT_HISTORY_COMMANDS, ERROR_RESPONSES, HistoryPage, HistoryPageQuery, HistoryQuery, IdempotencyHeaders, IdParams, ListQuery,
-  ZerglingDetailEnvelope, ZerglingList, ZerglingSummaryEnvelope, type IdParamsInput
+  CommandBody, CommandHeaders, DEFAULT_HISTORY_PAGE, DEFAULT_LIST_LIMIT, DeleteHeaders, HistoryPage, HistoryPageQuery, HistoryQuery,
+  IdempotencyHeaders, IdParams, ListQuery, ReadHeaders, ZerglingDetailEnvelope, ZerglingList, ZerglingSummaryEnvelope, type IdParamsInput
 } from '../schemas.js'
+import { detail, historyView, linkHistory, markReplay, tagged } from './zergling-answers.js'
 
 const tags = ['zerglings']
-
-function detail ({ id, location, facing, commandHistory, historyLength, rev }: StoredZergling) {
-  return { id, location, facing, commandHistory, historyLength, _rev: rev }
-}
-
-function historyView (history: string | undefined): HistoryView {
-  if (history === undefined) return { last: DEFAULT_HISTORY_COMMANDS }
-  return history === 'all' || history === 'none' ? history : { last: Number(history) }
-}
-
-/** An answer whose default history was cut says where the rest is (RFC 8288). */
-function linkHistory (reply: FastifyReply, zergling: StoredZergling): StoredZergling {
-  if (zergling.commandHistory !== undefined && zergling.commandHistory.length < zergling.historyLength) {
-    reply.header('link', `</zerglings/${zergling.id}/history>; rel="history"`)
-  }
-  return zergling
-}
-
-/** https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/ */
-function markReplay<T> (reply: FastifyReply, outcome: Outcome<T>): T {
-  if (outcome.replayed) reply.header('idempotent-replayed', 'true')
-  return outcome.result
-}
 
 /**
  * Ids that are not zergling ids never reach the store: it would read them as CouchDB paths.
@@ -75,70 +54,90 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/zerglings/', {
     schema: {
       tags,
+      operationId: 'spawnZergling',
       summary: 'Spawn a zergling at (0,0) facing N',
-      description: 'Any request body is ignored (the seed sends `-d\'M\'`).',
+      description: 'Any request body is ignored (the seed sends `-d\'M\'`). `/zerglings/`, with the slash as the seed spells it, is the same operation.',
       headers: IdempotencyHeaders,
-      response: { 201: ZerglingSummaryEnvelope, ...ERROR_RESPONSES }
+      response: {
+        201: answer(ZerglingSummaryEnvelope, 'Spawned (or, with an Idempotency-Key seen before, the zergling that key spawned).', { location: HEADERS.location, etag: HEADERS.etag, 'idempotent-replayed': HEADERS.idempotentReplayed }),
+        ...errorAnswers(400, 413, 500, 503)
+      }
     }
   }, async (request, reply) => {
-    const { id, location, facing } = markReplay(reply, await store.spawn({ idempotencyKey: request.headers['idempotency-key'] }))
+    const { id, location, facing } = tagged(reply, markReplay(reply, await store.spawn({ idempotencyKey: request.headers['idempotency-key'] })))
     return await reply.code(201).header('location', `/zerglings/${id}`).send({ zergling: { id, location, facing } })
   })
 
   fastify.get('/zerglings/', {
     schema: {
       tags,
+      operationId: 'listZerglings',
       summary: 'List zerglings, a page at a time, in id order',
+      description: '`/zerglings/`, with the slash as the seed spells it, is the same operation.',
       querystring: ListQuery,
-      response: { 200: ZerglingList, ...ERROR_RESPONSES }
+      response: { 200: answer(ZerglingList, 'One page of zerglings, without their histories.'), ...errorAnswers(400, 500, 503) }
     }
   }, async (request) => {
-    const page = await store.list({ limit: request.query.limit, cursor: request.query.cursor })
+    const page = await store.list({ limit: request.query.limit ?? DEFAULT_LIST_LIMIT, cursor: request.query.cursor })
     return { zerglings: page.zerglings.map(({ id, location, facing }) => ({ id, location, facing })), next: page.next }
   })
 
   fastify.get('/zerglings/:id', {
     schema: {
       tags,
+      operationId: 'getZergling',
       summary: 'Read one zergling, with its command history and revision',
       params: IdParams,
       querystring: HistoryQuery,
-      response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
+      headers: ReadHeaders,
+      response: {
+        200: answer(ZerglingDetailEnvelope, 'The zergling as stored now.', { etag: HEADERS.etag, link: HEADERS.link }),
+        304: NotModified,
+        ...errorAnswers(400, 404, 500, 503)
+      }
     },
     preValidation: checkId
   }, async (request, reply) => {
-    return { zergling: detail(linkHistory(reply, await store.get(request.params.id, historyView(request.query.history)))) }
+    const zergling = tagged(reply, await store.get(request.params.id, historyView(request.query.history)))
+    // RFC 9110 §13.1.2: the client has this revision already.
+    if (noneMatchNames(request.headers['if-none-match'], zergling.rev)) return await reply.code(304).send()
+    return { zergling: detail(linkHistory(reply, zergling)) }
   })
 
   fastify.get('/zerglings/:id/history', {
     schema: {
       tags,
+      operationId: 'getZerglingHistory',
       summary: 'Read a zergling\'s command history page by page, oldest first',
       params: IdParams,
       querystring: HistoryPageQuery,
-      response: { 200: HistoryPage, ...ERROR_RESPONSES }
+      response: { 200: answer(HistoryPage, 'One page of the history.'), ...errorAnswers(400, 404, 500, 503) }
     },
     preValidation: checkId
   }, async (request) => {
     const offset = decodeHistoryCursor(request.query.cursor)
-    const { commands, total } = await store.history(request.params.id, { offset, limit: request.query.limit })
+    const { commands, total } = await store.history(request.params.id, { offset, limit: request.query.limit ?? DEFAULT_HISTORY_PAGE })
     const end = offset + commands.length
     return { history: commands, total, next: end < total ? encodeHistoryCursor(end) : undefined }
   })
 
-  for (const [url, summary] of [
-    ['/zerglings/:id', 'Give a zergling one or more commands'],
-    ['/zerglings/:id/_action', 'The same as POST /zerglings/{id} (the original README\'s path)']
+  for (const [url, operationId, summary] of [
+    ['/zerglings/:id', 'commandZergling', 'Give a zergling one or more commands'],
+    ['/zerglings/:id/_action', 'commandZerglingAction', 'The same as POST /zerglings/{id} (the original README\'s path)']
   ] as const) {
     fastify.post(url, {
       schema: {
         tags,
+        operationId,
         summary,
         params: IdParams,
         querystring: HistoryQuery,
-        headers: IdempotencyHeaders,
+        headers: CommandHeaders,
         body: CommandBody,
-        response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
+        response: {
+          200: answer(ZerglingDetailEnvelope, 'The zergling right after these commands (or, replayed, after the first request with this Idempotency-Key).', { etag: HEADERS.etag, 'idempotent-replayed': HEADERS.idempotentReplayed, link: HEADERS.link }),
+          ...errorAnswers(400, 404, 412, 413, 422, 500, 503)
+        }
       },
       preValidation: [checkId, parseCommandBody]
     }, async (request, reply) => {
@@ -146,24 +145,29 @@ const zerglingRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       const outcome = await store.command(request.params.id, {
         commands,
         history: historyView(request.query.history),
-        idempotencyKey: request.headers['idempotency-key']
+        idempotencyKey: request.headers['idempotency-key'],
+        ifMatch: pinnedRevisions(request.headers['if-match'])
       })
       if (!outcome.replayed) metrics.commandsApplied.inc(commands.length)
-      return { zergling: detail(linkHistory(reply, markReplay(reply, outcome))) }
+      return { zergling: detail(linkHistory(reply, tagged(reply, markReplay(reply, outcome)))) }
     })
   }
 
   fastify.delete('/zerglings/:id', {
     schema: {
       tags,
+      operationId: 'deleteZergling',
       summary: 'Delete a zergling; answers its last state',
       params: IdParams,
       querystring: HistoryQuery,
-      response: { 200: ZerglingDetailEnvelope, ...ERROR_RESPONSES }
+      headers: DeleteHeaders,
+      response: { 200: answer(ZerglingDetailEnvelope, 'Deleted; this was its last state.', { link: HEADERS.link }), ...errorAnswers(400, 404, 412, 500, 503) }
     },
     preValidation: checkId
   }, async (request, reply) => {
-    return { zergling: detail(linkHistory(reply, await store.remove(request.params.id, historyView(request.query.history)))) }
+    // No ETag on the answer: it shows the last state of a zergling that is no more.
+    const ifMatch = pinnedRevisions(request.headers['if-match'])
+    return { zergling: detail(linkHistory(reply, await store.remove(request.params.id, historyView(request.query.history), { ifMatch }))) }
   })
 
   answerOtherMethods(fastify, '/zerglings/', ['GET', 'POST'])
