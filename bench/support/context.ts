@@ -46,7 +46,7 @@ export const FULL_PLAN: BenchPlan = {
   durationS: 6,
   listSizes: [1_000, 100_000],
   historyLengths: [1, 10_000, 100_000],
-  historyRequests: 300,
+  historyRequests: 1000,
   logLevel: 'warn',
   readyRuns: 3,
   extras: true
