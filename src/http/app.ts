@@ -101,7 +101,9 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   const replica = options.replica ?? hostname()
   await fastify.register(changeStreams, { stream: { replica, ...options.stream }, isDraining, drain: options.drain })
   await fastify.register(swagger, openApiOptions({
-    rateLimited: rateLimitPerMinute === undefined ? undefined : (path) => !UNLIMITED_PATHS.has(path)
+    rateLimited: rateLimitPerMinute === undefined ? undefined : (path) => !UNLIMITED_PATHS.has(path),
+    writesNeedToken: options.apiToken !== undefined,
+    adminSwitch: options.adminToken !== undefined
   }))
   await fastify.register(healthRoutes, { isDraining: options.isDraining, isDisabled: readiness.disabled })
   if (options.adminToken !== undefined) await fastify.register(readinessSwitchRoutes, { readiness, adminToken: options.adminToken })

@@ -13,6 +13,10 @@ import { ErrorBody } from './schemas.js'
 export interface OpenApiOptions {
   /** Which documented paths the rate limit counts; undefined when there is no rate limit. */
   rateLimited?: (path: string) => boolean
+  /** OVERMIND_API_TOKEN_FILE is set: every write needs `Authorization: Bearer` (write-protection.ts). */
+  writesNeedToken?: boolean
+  /** OVERMIND_ADMIN_TOKEN_FILE is set: the drain switch is served, behind its own token. */
+  adminSwitch?: boolean
 }
 
 const REQUEST_ID = {
@@ -40,6 +44,14 @@ const TOO_MANY_REQUESTS: OpenAPIV3.ResponseObject = {
   content: { 'application/json': { schema: ErrorBody as OpenAPIV3.SchemaObject } }
 }
 
+const UNAUTHORIZED: OpenAPIV3.ResponseObject = {
+  description: 'Unauthorized: a write without `Authorization: Bearer <API token>` (OVERMIND_API_TOKEN_FILE is set), or with another token. Nothing was changed.',
+  headers: { 'www-authenticate': { description: '`Bearer realm="overmind"`, with `error="invalid_token"` when a token was sent.', schema: { type: 'string' } } },
+  content: { 'application/json': { schema: ErrorBody as OpenAPIV3.SchemaObject } }
+}
+
+const READ_METHODS = new Set(['get', 'head', 'options'])
+
 /**
  * The seed's `/zerglings/` is served with and without its slash (ignoreTrailingSlash); the
  * document names it without, as OpenAPI tools expect (Redocly's `no-path-trailing-slash`).
@@ -48,7 +60,11 @@ const DOCUMENTED_PATHS: Record<string, string> = { '/zerglings/': '/zerglings' }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
-export function openApiOptions ({ rateLimited }: OpenApiOptions = {}): SwaggerOptions {
+export function openApiOptions ({ rateLimited, writesNeedToken = false, adminSwitch = false }: OpenApiOptions = {}): SwaggerOptions {
+  const securitySchemes: Record<string, OpenAPIV3.SecuritySchemeObject> = {
+    ...(writesNeedToken ? { apiToken: { type: 'http', scheme: 'bearer', description: 'The token in OVERMIND_API_TOKEN_FILE; every write needs it, reads do not.' } } : {}),
+    ...(adminSwitch ? { adminToken: { type: 'http', scheme: 'bearer', description: 'The token in OVERMIND_ADMIN_TOKEN_FILE, for the drain switch.' } } : {})
+  }
   return {
     openapi: {
       openapi: '3.0.3',
@@ -60,20 +76,20 @@ export function openApiOptions ({ rateLimited }: OpenApiOptions = {}): SwaggerOp
       },
       // Relative: the document is right wherever it is served from (a port-forward, an ingress).
       servers: [{ url: '/', description: 'This service, where this document was read.' }],
-      // No authentication: said outright, so that tools need not guess.
+      // None by default, said outright so that tools need not guess; writes say theirs when a token is set.
       security: [],
       tags: [
         { name: 'zerglings', description: 'Spawn, read, steer and delete zerglings, and follow their changes.' },
         { name: 'health', description: 'What the seed\'s health check, Kubernetes probes and operators read.' }
       ],
-      components: { parameters: { RequestId: REQUEST_ID.parameter }, headers: { RequestId: REQUEST_ID.header } }
+      components: { parameters: { RequestId: REQUEST_ID.parameter }, headers: { RequestId: REQUEST_ID.header }, ...(Object.keys(securitySchemes).length === 0 ? {} : { securitySchemes }) }
     },
-    transformObject: (documentObject) => finishDocument((documentObject as { openapiObject: OpenAPIV3.Document }).openapiObject, rateLimited)
+    transformObject: (documentObject) => finishDocument((documentObject as { openapiObject: OpenAPIV3.Document }).openapiObject, rateLimited, writesNeedToken)
   }
 }
 
 /** What every operation shares, added to each one generated from a route. */
-function finishDocument (generated: OpenAPIV3.Document, rateLimited: OpenApiOptions['rateLimited']): OpenAPIV3.Document {
+function finishDocument (generated: OpenAPIV3.Document, rateLimited: OpenApiOptions['rateLimited'], writesNeedToken: boolean): OpenAPIV3.Document {
   const document = structuredClone(generated)
   const paths: OpenAPIV3.PathsObject = {}
   for (const [path, item] of Object.entries(document.paths)) {
@@ -84,6 +100,11 @@ function finishDocument (generated: OpenAPIV3.Document, rateLimited: OpenApiOpti
       if (operation === undefined) continue
       operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/RequestId' }]
       if (rateLimited?.(documented) === true) operation.responses['429'] = structuredClone(TOO_MANY_REQUESTS)
+      // The drain switch has its own token (its route says so); every other write needs the API's.
+      if (writesNeedToken && !READ_METHODS.has(method) && operation.security === undefined) {
+        operation.security = [{ apiToken: [] }]
+        operation.responses['401'] = structuredClone(UNAUTHORIZED)
+      }
       for (const response of Object.values(operation.responses) as OpenAPIV3.ResponseObject[]) {
         response.headers = { ...response.headers, [REQUEST_ID_HEADER]: { $ref: '#/components/headers/RequestId' } }
       }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createConfig, lintFromString } from '@redocly/openapi-core'
+import { fixedToken } from '../../src/token-file.js'
 import { startEmbeddedApp, type EmbeddedApp } from '../support/embedded-app.js'
 
 interface Operation {
@@ -33,18 +34,21 @@ function operations (document: Document): Array<[string, Operation]> {
 describe('the OpenAPI document', () => {
   let plain: EmbeddedApp
   let limited: EmbeddedApp
+  let guarded: EmbeddedApp
   before(async () => {
     plain = await startEmbeddedApp()
     limited = await startEmbeddedApp(undefined, { policy: { corsOrigins: [], rateLimitPerMinute: 600 } })
+    guarded = await startEmbeddedApp(undefined, { apiToken: fixedToken('api-token'), adminToken: fixedToken('admin-token') })
   })
   after(async () => {
     await plain.close()
     await limited.close()
+    await guarded.close()
   })
 
-  for (const setting of ['without', 'with'] as const) {
-    it(`when it is linted with Redocly's recommended rules (${setting} a rate limit), then there is no error and no warning but the known ones`, async () => {
-      const document = await readDocument(setting === 'with' ? limited.app : plain.app)
+  for (const setting of ['without a rate limit', 'with a rate limit', 'with write and admin tokens'] as const) {
+    it(`when it is linted with Redocly's recommended rules (${setting}), then there is no error and no warning but the known ones`, async () => {
+      const document = await readDocument(setting === 'with a rate limit' ? limited.app : setting === 'without a rate limit' ? plain.app : guarded.app)
       const problems = await lintFromString({ source: JSON.stringify(document), absoluteRef: 'openapi.json', config: await createConfig({ extends: ['recommended'] }) })
       const found = problems.map((problem) => `${problem.ruleId} ${problem.location[0]?.pointer ?? ''}${problem.severity === 'error' ? ` (error: ${problem.message})` : ''}`)
       assert.deepEqual(found.sort(), [...KNOWN_WARNINGS].sort())
@@ -61,6 +65,18 @@ describe('the OpenAPI document', () => {
       assert.ok(operation.summary !== undefined && operation.tags?.length === 1, name)
       for (const [status, response] of Object.entries(operation.responses)) assert.notEqual(response.description, 'Default Response', `${name} ${status}`)
     }
+  })
+
+  it('when write and admin tokens are configured, then every write and the drain switch name their bearer scheme and document 401, and reads name none', async () => {
+    const document = await readDocument(guarded.app) as Document & { components: { securitySchemes?: Record<string, { type: string, scheme: string }> } }
+    assert.deepEqual(Object.keys(document.components.securitySchemes ?? {}).sort(), ['adminToken', 'apiToken'])
+    for (const [name, operation] of operations(document) as Array<[string, Operation & { security?: Array<Record<string, string[]>> }]>) {
+      const expected = name.includes('/readyz/') ? 'adminToken' : name.startsWith('GET ') ? undefined : 'apiToken'
+      assert.deepEqual(operation.security?.flatMap(Object.keys), expected === undefined ? undefined : [expected], name)
+      if (expected !== undefined) assert.match(operation.responses['401']?.description ?? '', /^Unauthorized/, name)
+      for (const [status, response] of Object.entries(operation.responses)) assert.notEqual(response.description, 'Default Response', `${name} ${status}`)
+    }
+    assert.equal((await readDocument(plain.app) as { components: Record<string, unknown> }).components.securitySchemes, undefined, 'no scheme without a token')
   })
 
   it('when read, then each operation lists only the statuses it can answer', async () => {

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { BearerToken } from '../../token-file.js'
 import { checkBearer } from '../bearer-auth.js'
+import { answer } from '../responses.js'
 import { ErrorBody } from '../schemas.js'
 
 export interface ReadinessSwitch {
@@ -41,10 +42,13 @@ export interface ReadinessSwitchOptions {
 
 const readinessSwitchRoutes: FastifyPluginAsyncTypebox<ReadinessSwitchOptions> = async (fastify, { readiness, adminToken }) => {
   fastify.addHook('onRequest', async (request) => { checkBearer(request, adminToken, 'the admin token (OVERMIND_ADMIN_TOKEN_FILE)') })
-  const responses = { 200: SwitchState, 401: ErrorBody }
+  const responses = {
+    200: answer(SwitchState, 'The replica\'s readiness switch as it is now.'),
+    401: answer(ErrorBody, 'Unauthorized: no `Authorization: Bearer <admin token>`, or another token; with `WWW-Authenticate: Bearer`. Nothing was changed.', { 'www-authenticate': { type: 'string', description: '`Bearer realm="overmind"`' } })
+  }
 
   fastify.post('/readyz/disable', {
-    schema: { tags: ['health'], operationId: 'disableReadiness', summary: 'Take this replica out of rotation: /readyz answers 503, everything else keeps serving (admin token)', response: responses }
+    schema: { tags: ['health'], operationId: 'disableReadiness', security: [{ adminToken: [] }], summary: 'Take this replica out of rotation: /readyz answers 503, everything else keeps serving (admin token)', response: responses }
   }, async (request) => {
     readiness.set(true)
     request.log.warn('readiness disabled by an operator: /readyz answers 503 until POST /readyz/enable')
@@ -52,7 +56,7 @@ const readinessSwitchRoutes: FastifyPluginAsyncTypebox<ReadinessSwitchOptions> =
   })
 
   fastify.post('/readyz/enable', {
-    schema: { tags: ['health'], operationId: 'enableReadiness', summary: 'Put this replica back into rotation (admin token)', response: responses }
+    schema: { tags: ['health'], operationId: 'enableReadiness', security: [{ adminToken: [] }], summary: 'Put this replica back into rotation (admin token)', response: responses }
   }, async (request) => {
     readiness.set(false)
     request.log.warn('readiness enabled by an operator')
