@@ -28,6 +28,21 @@ async function asAdmin (couch: TestCouch, method: string, path: string, body?: u
   return { status: response.status, body: await response.json() }
 }
 
+async function untilSessionEnds (couch: TestCouch, name: string, cookie: string): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const session = await fetch(`${couch.url}/_session`, { headers: { cookie } })
+    if ((await session.json() as { userCtx?: { name?: string | null } }).userCtx?.name !== name) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** A session cookie of `name` (a successful login counts nothing against the lockout), or undefined. */
+async function sessionCookie (couch: TestCouch, name: string, password: string): Promise<string | undefined> {
+  const response = await fetch(`${couch.url}/_session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) })
+  await response.arrayBuffer()
+  return response.status === 200 ? response.headers.get('set-cookie')?.split(';')[0] : undefined
+}
+
 function basic (name: string, password: string): string {
   return `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`
 }
@@ -58,10 +73,17 @@ export async function createCouchUser (couch: TestCouch, database: string): Prom
     async setPassword (password) {
       const current = await asAdmin(couch, 'GET', id)
       const rev = current.status === 200 ? { _rev: current.body._rev } : {}
+      // A session of the old password: gone once CouchDB checks against the new salt.
+      const cookie = current.status === 200 ? await sessionCookie(couch, name, user.password) : undefined
       const written = await asAdmin(couch, 'PUT', id, { _id: `org.couchdb.user:${name}`, ...rev, name, type: 'user', roles: [], password })
       if (written.status !== 201) throw new Error(`writing the test user answered ${written.status}`)
       user.password = password
+      // A real CouchDB checks credentials against its cache of `_users` (chttpd_auth_cache), which
+      // follows the write a moment later; until then the old password and its cookies still work.
+      // Waited for here, so that a test's next call meets the new password in force.
+      if (cookie !== undefined) await untilSessionEnds(couch, name, cookie)
     },
+
     async lockOut () {
       for (let tries = 1; tries <= 20; tries++) {
         const response = await fetch(`${couch.url}/${encodeURIComponent(database)}`, { headers: { authorization: basic(name, `wrong-${tries}`) } })
