@@ -5,6 +5,7 @@
 // (a second service writes the zergling while the first one's write is held in a proxy), so this
 // runs on the double and on a real CouchDB alike.
 import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node'
@@ -145,6 +146,26 @@ describe('traces, with tracing on', () => {
     assert.ok(childrenOf(spans, request).some((call) => call.attributes['http.request.method'] === 'PUT'), 'the spawn\'s write is in the caller\'s trace')
     await eventually(() => lines.some((line) => line.msg === 'request completed' && line.trace_id === traceId))
     assert.ok(lines.some((line) => line.msg === 'request completed' && line.trace_id === traceId))
+  })
+
+  it('when a command\'s body arrives well after its headers, then its CouchDB calls are still the request\'s children', async () => {
+    const id = await spawn(traced)
+    exporter.reset()
+
+    const status = await new Promise<number>((resolve, reject) => {
+      const sent = httpRequest(`${traced.address}/zerglings/${id}?history=none`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (answer) => {
+        answer.resume()
+        resolve(answer.statusCode ?? 0)
+      })
+      sent.on('error', reject)
+      sent.write('"L')
+      setTimeout(() => { sent.end('M"') }, 100)
+    })
+
+    assert.equal(status, 200)
+    const spans = await spansOnceEnded(exporter, 'POST /zerglings/:id')
+    const request = serverSpans(spans, 'POST /zerglings/:id')[0]!
+    assert.deepEqual(childrenOf(spans, request).map((call) => call.attributes['http.request.method']), ['PUT'])
   })
 
   it('when commands for one zergling arrive together, then each request\'s span tells its group-commit batch and only the first holds the write', async () => {
