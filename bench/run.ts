@@ -154,6 +154,7 @@ function standingNotes (onDouble: boolean, nodeOptions: string): string[] {
     'The plain client logs in as the service does by default: one POST /_session, then the AuthSession cookie.',
     'command-history: one connection, a fixed number of single commands per history length and query, each adding one command to that history.',
     'list: `GET /zerglings/?limit=100`, one page in ten from the start, the rest from cursors spread over the id range, 10 connections.',
+    'couchdb-tracing-off / couchdb-tracing-on: the same commands on distinct zerglings through two replicas on one database, `OVERMIND_TRACING=off` and `on` without an exporter (every span recorded, then dropped), in alternating slices at the highest concurrency. Off is the default every other row runs with; `--service-ref main` compares it with the service before tracing existed.',
     ...(onDouble
       ? [
           'CouchDB is the double with its CouchDB 3.4 latency model (test/support/couch-double/latency-model.ts): every request takes the median time a real CouchDB 3.4.3 took on this kind of machine for its kind at the number of requests in flight (issue 13; calibration tables in bench/NOTES.md); spread and CPU use are not modelled. The double keeps 20 revisions per document (`_revs_limit`).',

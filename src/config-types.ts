@@ -69,6 +69,14 @@ export interface FaultConfig {
   lostAnswerRate: number
 }
 
+/** OpenTelemetry traces (src/tracing/tracing.ts); off unless asked for or an endpoint is set. */
+export interface TracingConfig {
+  enabled: boolean
+  /** `otlp`: OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (the exporter reads the variables itself); `none`: recorded, not sent. */
+  exporter: 'otlp' | 'none'
+  serviceName: string
+}
+
 export interface Config {
   http: { host: string, port: number } & HttpPolicy
   access: AccessConfig
@@ -78,6 +86,7 @@ export interface Config {
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number
   faults: FaultConfig
+  tracing: TracingConfig
   /** What `overmind zerglings` talks to: the service's base URL, without a trailing slash. */
   client: { url: string }
 }

@@ -4,7 +4,7 @@
 // variable; the README's table and the manifest checks read the same entries (CONFIG_VARIABLES).
 import { LOG_LEVELS, oneOf, parseDatabaseName, parseDelayRange, parseHost, parseHttpAddr, parseOrigins, parseTrustProxy, parseUrl, share, text, wholeNumber } from './config-parsers.js'
 import { readTokenFile } from './token-file.js'
-import { ConfigError, type Config, type CouchConnection, type FaultConfig } from './config-types.js'
+import { ConfigError, type Config, type CouchConnection, type FaultConfig, type TracingConfig } from './config-types.js'
 import { readSecretFile } from './secret-file.js'
 
 export * from './config-types.js'
@@ -50,6 +50,9 @@ const VARIABLES = {
   OVERMIND_FAULT_ERROR_RATE: { meaning: 'fault injection, for demos and chaos runs: the share (0–1) of API requests (paths under `/zerglings`) answered `503 fault_injected` with `Retry-After` before they reach the store; probes, metrics and the pages are never touched; refused with `NODE_ENV=production`', default: '0', parse: share },
   OVERMIND_FAULT_LATENCY: { meaning: 'fault injection: a delay (`100ms`) or range (`50-200ms`) added before each API request is handled; refused with `NODE_ENV=production`', default: '0', parse: parseDelayRange },
   OVERMIND_FAULT_LOST_ANSWER_RATE: { meaning: 'fault injection: the share (0–1) of writes that are stored but answered as if CouchDB had gone away before confirming them (`503 outcome_unknown`), so that a retry with the same `Idempotency-Key` settles them; refused with `NODE_ENV=production`', default: '0', parse: share },
+  OVERMIND_TRACING: { meaning: 'OpenTelemetry traces (README, "Traces"): `on` records them even with no exporter (tests, the bench), `off` never, even with an endpoint; unset = on exactly when `OTEL_EXPORTER_OTLP_ENDPOINT` is set', parse: oneOf(['on', 'off'] as const) },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { meaning: 'the OTLP/HTTP collector traces are sent to (`http://otel-collector:4318`; `/v1/traces` is appended); the exporter also reads the other standard `OTEL_EXPORTER_OTLP_*` variables (headers, timeout, compression) itself; unset = no exporter', parse: (value: string) => parseUrl(value, 'OTEL_EXPORTER_OTLP_ENDPOINT') },
+  OTEL_SERVICE_NAME: { meaning: 'the `service.name` traces carry', default: 'overmind', parse: text },
   OVERMIND_URL: { meaning: '`overmind zerglings`: the service to talk to; the flag `--url` overrides it', default: 'http://localhost:8080', parse: (value: string) => parseUrl(value, 'OVERMIND_URL') }
 } satisfies Record<string, Variable<unknown>>
 
@@ -106,9 +109,15 @@ export function loadConfig (env: Env = process.env, overrides: ConfigOverrides =
       waitTimeoutMs: read('OVERMIND_BOOTSTRAP_TIMEOUT_MS')!
     },
     shutdownTimeoutMs: read('OVERMIND_SHUTDOWN_TIMEOUT_MS')!,
+    tracing: tracingOf(read('OVERMIND_TRACING'), read('OTEL_EXPORTER_OTLP_ENDPOINT'), read('OTEL_SERVICE_NAME')!),
     faults: faultsAllowed(env, { errorRate: read('OVERMIND_FAULT_ERROR_RATE')!, latency: latencyOf(read('OVERMIND_FAULT_LATENCY')!), lostAnswerRate: read('OVERMIND_FAULT_LOST_ANSWER_RATE')! }),
     client: { url: read('OVERMIND_URL', overrides.clientUrl)!.toString().replace(/\/+$/, '') }
   }
+}
+
+/** Traces are on when asked for, or when there is somewhere to send them (and not turned off). */
+function tracingOf (switched: 'on' | 'off' | undefined, endpoint: URL | undefined, serviceName: string): TracingConfig {
+  return { enabled: switched === undefined ? endpoint !== undefined : switched === 'on', exporter: endpoint === undefined ? 'none' : 'otlp', serviceName }
 }
 
 /** The fault variables that are on, by name (an empty list: no fault is injected). */

@@ -15,6 +15,7 @@ import { seedCouch } from '../support/seed.js'
 import { historyScenarios } from './history.js'
 import { listScenario } from './list.js'
 import { getScenarios, throughputScenarios } from './throughput.js'
+import { tracingScenario } from './tracing.js'
 
 export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadResult[], memory: MemoryRecord[] }> {
   const results: LoadResult[] = []
@@ -48,6 +49,9 @@ export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadRes
     } finally {
       await fromMemory.child.stop()
     }
+
+    // Tracing off vs on (no exporter), the same commands in alternating slices.
+    results.push(...await tracingScenario(ctx, main))
 
     if (ctx.plan.extras) {
       const basic = await preparePlainClient(ctx, main, ctx.documents, 'basic')

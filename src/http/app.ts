@@ -9,6 +9,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Tracer } from '@opentelemetry/api'
 import type { HttpPolicy } from '../config.js'
 import type { ZerglingStore } from '../store/zergling-store.js'
 import changeStreams, { type ChangeStreamOptions } from './change-streams.js'
@@ -119,11 +120,17 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   await fastify.register(webMap, { replica })
 }
 
-export type CreateAppOptions = AppOptions & Pick<FastifyServerOptions, 'logger' | 'loggerInstance'>
+export type CreateAppOptions = AppOptions & Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> & {
+  /** Traces every request (request-tracing.ts); without it no tracing hook is installed. */
+  tracer?: Tracer
+}
 
 export async function createApp (options: CreateAppOptions): Promise<FastifyInstance> {
-  const { logger, loggerInstance, ...appOptions } = options
+  const { logger, loggerInstance, tracer, ...appOptions } = options
+  // Loaded only when tracing is on (like the store adapters): off, its modules are never read.
+  const tracing = tracer === undefined ? undefined : (await import('./request-tracing.js')).requestTracing(tracer)
   const fastify = Fastify({
+    ...(tracing === undefined ? {} : { childLoggerFactory: tracing.childLoggerFactory }),
     logger: loggerInstance === undefined ? (logger ?? false) : undefined,
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -144,6 +151,8 @@ export async function createApp (options: CreateAppOptions): Promise<FastifyInst
       (reply as FastifyReply).code(400).header(REQUEST_ID_HEADER, request.id).send({ error: 'bad_request', reason: 'The URL is not valid: it has a malformed %-escape.' })
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
+  // First, so that every other hook and handler runs inside the request's span.
+  tracing?.install(fastify)
   await fastify.register(overmindApp, appOptions)
   return fastify
 }

@@ -4,7 +4,8 @@
 // in-flight requests finish, the store closes, exit 0 — all within shutdownTimeoutMs, which the
 // manifests' terminationGracePeriodSeconds covers.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import { pino, stdSerializers, type LoggerOptions } from 'pino'
+import { pino, stdSerializers, type DestinationStream, type LoggerOptions } from 'pino'
+import type { SpanExporter } from '@opentelemetry/sdk-trace-node'
 import { faultsOn, type Config } from '../config.js'
 import { redact } from '../redact.js'
 import { openStore } from '../store/open-store.js'
@@ -14,6 +15,7 @@ import { DRAIN_GRACE_MS, trackConnections } from './connection-drain.js'
 import { createMetrics } from './metrics.js'
 import { listenForMetrics } from './metrics-listener.js'
 import { watchTokenFile, type BearerToken } from '../token-file.js'
+import { recordConflictRetry } from '../tracing/span-events.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -28,23 +30,30 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** For tests: puts a fault or a delay around the store the configuration opens. */
   wrapStore?: (store: ZerglingStore) => ZerglingStore
+  /** For tests: where log lines go (default stdout). */
+  logTo?: DestinationStream
+  /** For tests: gets every span as it ends, instead of the configured exporter (tracing must be on). */
+  traceExporter?: SpanExporter
 }
 
 /** Opens the store `config` names (its retries and merges counted in /metrics), then listens. */
-export async function startServer (config: Config, { wrapStore = (store) => store }: StartServerOptions = {}): Promise<RunningServer> {
+export async function startServer (config: Config, { wrapStore = (store) => store, logTo, traceExporter }: StartServerOptions = {}): Promise<RunningServer> {
   let draining = false
   const drain = new AbortController()
   const metrics = createMetrics()
   // Made before the store so that what happens while it opens is logged like the rest.
   // A password read from the rotated Secret joins the ones scrubbed from every logged error.
   const secrets = secretsOf(config)
-  const logger = pino(loggerOptions(config, secrets))
+  const logger = logTo === undefined ? pino(loggerOptions(config, secrets)) : pino(loggerOptions(config, secrets), logTo)
   const { faults } = config
   const on = faultsOn(faults)
   // Loud on purpose: a pod injecting faults must be obvious from the first lines of its log.
   if (on.length > 0) logger.warn({ faults }, `FAULT INJECTION IS ON (${on.join(', ')}): some requests fail or wait on purpose; never run this in production`)
   const store = wrapStore(await openStore(config.store, {
-    onConflictRetry: () => metrics.conflictRetries.inc(),
+    onConflictRetry: (retry, delayMs) => {
+      metrics.conflictRetries.inc()
+      recordConflictRetry(retry, delayMs)
+    },
     onMerge: () => metrics.conflictMerges.inc(),
     onCredentialRotation: () => metrics.credentialRotations.inc(),
     onPasswordRead: (password) => { secrets.push(password) },
@@ -54,6 +63,10 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
   const { adminTokenFile, apiTokenFile, metricsAddr } = config.access
   const adminToken = tokenFrom(adminTokenFile, 'OVERMIND_ADMIN_TOKEN_FILE', logger)
   const apiToken = tokenFrom(apiTokenFile, 'OVERMIND_API_TOKEN_FILE', logger)
+  // After the store opened (nothing it does then belongs to a request), before the first request.
+  // The SDK is loaded only when tracing is on: off, not one of its modules is read (memory, start-up).
+  const tracing = config.tracing.enabled ? (await import('../tracing/tracing.js')).startTracing(config.tracing, traceExporter) : undefined
+  if (tracing !== undefined) logger.info({ exporter: config.tracing.exporter, serviceName: config.tracing.serviceName }, 'OpenTelemetry traces are on')
   const app = await createApp({
     store,
     metrics,
@@ -64,13 +77,14 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
     adminToken,
     apiToken,
     metricsRoute: metricsAddr === undefined,
-    loggerInstance: logger
+    loggerInstance: logger,
+    tracer: tracing?.tracer
   })
   app.addHook('onClose', async () => { adminToken?.close(); apiToken?.close() })
   const connections = trackConnections(app)
   const address = await app.listen({ host: config.http.host, port: config.http.port })
   // A metrics port that cannot be bound stops the start like the API's own (startup-failure.ts).
-  const metricsListener = metricsAddr === undefined ? undefined : await listenForMetrics(metrics, metricsAddr, app.log).catch(async (error: unknown) => { await app.close(); throw error })
+  const metricsListener = metricsAddr === undefined ? undefined : await listenForMetrics(metrics, metricsAddr, app.log).catch(async (error: unknown) => { await app.close(); await tracing?.shutdown(); throw error })
   if (metricsListener !== undefined) app.log.info({ metrics: metricsListener.address }, '/metrics is served on its own listener')
   app.log.info({ store: store.kind, ...describeStore(config) }, 'overmind is listening')
   const brain = await store.check()
@@ -92,6 +106,8 @@ export async function startServer (config: Config, { wrapStore = (store) => stor
       const closed = app.close()
       connections.drain()
       await Promise.all([closed, metricsListener?.listener.close()])
+      // The last spans (this shutdown's requests) are sent before the process goes.
+      await tracing?.shutdown()
       clearTimeout(timer)
     })()
     return await closing

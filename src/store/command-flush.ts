@@ -12,6 +12,7 @@ import { commandsDigest, findRecord, keepNewest, keyDigest } from './idempotency
 import { confirmWrite, findWrite, isAmbiguous, lifeStart, revisionOf } from './lost-answer.js'
 import { revisionGeneration } from './revisions.js'
 import { checkPinned, isStoreError, StoreError } from './store-error.js'
+import { recordGroupCommit, recordStaleRevision } from '../tracing/span-events.js'
 import { attemptToken, withMark, writeToken } from './write-marks.js'
 import { viewZergling } from './zergling-reads.js'
 import { HISTORY_CHUNK_SIZE, historyLength, toDocument, type IdempotencyRecord, type ZerglingRecord } from './zergling-document.js'
@@ -135,6 +136,7 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
       }
     }
 
+    recordGroupCommit(batch)
     const batchToken = writeToken()
     // A pinned request is alone in its batch (document-store.ts): the pin is the batch's.
     const pinned = batch[0]!.request.ifMatch
@@ -150,6 +152,7 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
             // Another writer moved it since: read it and try again at once (no back-off, this
             // was not a race lost to a writer of this moment).
             if (!isStoreError(error, 'conflict')) throw error
+            recordStaleRevision()
             memory?.forget(id)
           }
         }

@@ -12,8 +12,8 @@ export type StoreLogger = EmbeddedLogger
 
 export interface OpenStoreOptions {
   logger?: StoreLogger
-  /** Called each time a write is retried after losing a revision race. */
-  onConflictRetry?: () => void
+  /** Called each time a write is retried after losing a revision race (its number, 1 = the first retry, and the delay before it). */
+  onConflictRetry?: (retry: number, delayMs: number) => void
   /** Called after each merge of a conflicted zergling (also logged, when there is a logger). */
   onMerge?: (report: MergeReport) => void
   /** OVERMIND_FAULT_LOST_ANSWER_RATE: a share of writes stored whose answer is then lost (off at 0). */

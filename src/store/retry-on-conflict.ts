@@ -22,8 +22,8 @@ export interface RetryHooks {
   /** Returns [0, 1); tests pass a fixed one. */
   random?: () => number
   sleep?: (ms: number) => Promise<void>
-  /** Called before each retry (for the conflict-retries metric). */
-  onRetry?: () => void
+  /** Called before each retry, with its number (1 = the first retry) and the delay before it (the metric, the trace). */
+  onRetry?: (retry: number, delayMs: number) => void
 }
 
 /** Upper bound of the delay before retry number `retry` (1-based). */
@@ -49,8 +49,9 @@ export async function retryOnConflict<T> (
         throw new StoreError('conflict', `The zergling kept changing under this command (${tried} attempts lost the race to other writers); nothing was applied, try again.`)
       }
     }
-    onRetry?.()
-    await sleep(Math.floor(random() * backoffCeiling(policy, tried)))
+    const delayMs = Math.floor(random() * backoffCeiling(policy, tried))
+    onRetry?.(tried, delayMs)
+    await sleep(delayMs)
   }
 }
 

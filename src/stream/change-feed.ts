@@ -7,6 +7,7 @@
 // fails it tells them (`brain`) and tries again with backoff from the position it had reached,
 // so nothing is skipped or sent twice once the store is back.
 // https://docs.couchdb.org/en/stable/api/database/changes.html
+import { context, ROOT_CONTEXT } from '@opentelemetry/api'
 import { isStoreError } from '../store/store-error.js'
 import type { ZerglingChangePage, ZerglingStore } from '../store/zergling-store.js'
 import { eventFrame } from './sse-frames.js'
@@ -168,7 +169,8 @@ export function createChangeFeed (store: ZerglingStore, options: ChangeFeedOptio
       } else {
         wake()
       }
-      running ??= loop()
+      // The feed is the replica's, not the first client's: its reads are in no request's trace.
+      running ??= context.with(ROOT_CONTEXT, loop)
       await started
       return () => { remove(subscription) }
     },

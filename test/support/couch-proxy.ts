@@ -2,8 +2,10 @@
 // it, so a test can count a store's failed logins on either, and that can add a Set-Cookie to an
 // answer, as CouchDB does when it refreshes a session (couch_httpd_auth.erl `cookie_auth_header`),
 // or answer a stored write 202 instead of 201, as a cluster does when fewer than a quorum of the
-// document's copies took it (fabric_doc_update.erl; the write itself is stored).
-import { createServer, type ServerResponse } from 'node:http'
+// document's copies took it (fabric_doc_update.erl; the write itself is stored), or hold a
+// document write until another writer has moved the document on, so that CouchDB itself answers
+// it 409 (on the double and on a real server alike).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { forwardTo, listenOnLoopback } from './loopback-server.js'
 
 export interface ProxiedRequest {
@@ -25,6 +27,8 @@ export interface CouchProxy {
   refreshCookieWith (setCookie: string): void
   /** Answers the next `n` document writes that CouchDB answered 201 with 202 Accepted. */
   acceptWithoutQuorum (n: number): void
+  /** Before forwarding each of the next `n` document writes (`PUT /db/doc`), awaits `action` (another writer's write). */
+  beforeNextWrites (n: number, action: () => Promise<void>): void
   /** While on, every `_changes` request is answered 503 at once and the waiting ones are cut: a replica that cannot read the feed. */
   refuseChanges (on: boolean): void
   close (): Promise<void>
@@ -37,7 +41,19 @@ export async function startCouchProxy (target: string): Promise<CouchProxy> {
   let refusingChanges = false
   const waitingChanges = new Set<ServerResponse>()
   const requests: ProxiedRequest[] = []
+  let before: { n: number, action: () => Promise<void> } | undefined
   const server = createServer((req, res) => {
+    // A document's path has two segments, neither of them `_session` or another `_` endpoint.
+    const isDocumentWrite = req.method === 'PUT' && /^\/[^/_][^/]*\/[^/_][^/]*$/.test((req.url ?? '').split('?')[0]!)
+    if (isDocumentWrite && before !== undefined && before.n > 0) {
+      before.n--
+      req.pause()
+      before.action().then(() => { handle(req, res) }, () => { res.destroy() })
+      return
+    }
+    handle(req, res)
+  })
+  function handle (req: IncomingMessage, res: ServerResponse): void {
     const isChanges = (req.url ?? '').split('?')[0]!.endsWith('/_changes')
     if (isChanges && refusingChanges) {
       requests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, status: 503, basic: req.headers.authorization !== undefined })
@@ -64,13 +80,14 @@ export async function startCouchProxy (target: string): Promise<CouchProxy> {
       res.writeHead(status, out)
       answer.pipe(res)
     })
-  })
+  }
   const listening = await listenOnLoopback(server)
   return {
     url: listening.url,
     requests,
     refreshCookieWith (setCookie) { refresh = setCookie },
     acceptWithoutQuorum (n) { accepting = n },
+    beforeNextWrites (n, action) { before = { n, action } },
     refuseChanges (on) {
       refusingChanges = on
       if (on) for (const res of waitingChanges) res.destroy()
