@@ -4,6 +4,7 @@
 // 3 the service cannot be reached (or did not answer within --timeout).
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config.js'
+import { readTokenFile } from '../token-file.js'
 import { createApiClient } from './client/api-client.js'
 import { CliFailure, EXIT, usageError } from './client/failure.js'
 import { stdoutOutput } from './client/output.js'
@@ -61,10 +62,10 @@ export async function cli (args: string[]): Promise<number> {
       return 0
     }
     const timeoutMs = seconds(values.timeout)
-    const baseUrl = serviceUrl(values.url)
+    const { url: baseUrl, token } = clientSettings(values.url)
     const notice = (line: string): void => { process.stderr.write(`overmind zerglings ${name}: ${line}\n`) }
     const context = {
-      client: () => createApiClient({ baseUrl, timeoutMs, notice }),
+      client: () => createApiClient({ baseUrl, timeoutMs, notice, token }),
       out: stdoutOutput(values.json === true),
       notice,
       timeoutMs,
@@ -103,9 +104,12 @@ function seconds (given: string | boolean | undefined): number {
 }
 
 /** --url wins over OVERMIND_URL (read, like every variable, through config.ts). */
-function serviceUrl (given: string | boolean | undefined): string {
+/** The service's URL, and the write token when OVERMIND_API_TOKEN_FILE names one (as the service reads it). */
+function clientSettings (given: string | boolean | undefined): { url: string, token?: string } {
   try {
-    return loadConfig(undefined, typeof given === 'string' ? { clientUrl: given } : {}).client.url
+    const config = loadConfig(undefined, typeof given === 'string' ? { clientUrl: given } : {})
+    const tokenFile = config.access.apiTokenFile
+    return { url: config.client.url, ...(tokenFile === undefined ? {} : { token: readTokenFile(tokenFile, 'OVERMIND_API_TOKEN_FILE').token }) }
   } catch (error) {
     if (error instanceof ConfigError) throw usageError(typeof given === 'string' ? error.message.replace('OVERMIND_URL', '--url') : error.message)
     throw error

@@ -15,6 +15,8 @@ export interface ApiClientOptions {
   timeoutMs: number
   /** Where a retry is told (stderr): never stdout, which carries results only. */
   notice: (line: string) => void
+  /** OVERMIND_API_TOKEN_FILE's token: sent as `Authorization: Bearer` on writes, never printed. */
+  token?: string
 }
 
 export interface ApiRequest {
@@ -45,7 +47,7 @@ export interface ApiClient {
 const LOST_AFTER_SENDING = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const LOST_RETRY_MS = 500
 
-export function createApiClient ({ baseUrl, timeoutMs, notice }: ApiClientOptions): ApiClient {
+export function createApiClient ({ baseUrl, timeoutMs, notice, token }: ApiClientOptions): ApiClient {
   const deadline = Date.now() + timeoutMs
   const remainingMs = (): number => deadline - Date.now()
 
@@ -54,6 +56,8 @@ export function createApiClient ({ baseUrl, timeoutMs, notice }: ApiClientOption
     const headers: Record<string, string> = { accept: 'application/json' }
     if (key !== undefined) headers['idempotency-key'] = key
     if (body !== undefined) headers['content-type'] = 'application/json'
+    // Reads stay open on a protected service; only writes need (and so get) the token.
+    if (token !== undefined && method !== 'GET') headers.authorization = `Bearer ${token}`
     const what = `${method} ${path.split('?')[0]!}`
     for (;;) {
       let response: Response
