@@ -8,30 +8,28 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runBinary, startBinary, waitForOutput, type BinaryRun } from '../support/overmind-binary.js'
+import { runBinary, startServeBinary } from '../support/overmind-binary.js'
 
 const FAULTS = { OVERMIND_FAULT_ERROR_RATE: '0.3', OVERMIND_FAULT_LATENCY: '1-5ms', OVERMIND_FAULT_LOST_ANSWER_RATE: '0.3' }
 
 describe('overmind zerglings against a service that injects faults', () => {
   let dataDir = ''
-  let serve: BinaryRun
+  let serve: Awaited<ReturnType<typeof startServeBinary>> | undefined
   let url = ''
   const cli = async (...args: string[]): ReturnType<typeof runBinary> => await runBinary(['zerglings', ...args, '--timeout', '60'], { OVERMIND_URL: url })
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'overmind-faults-'))
-    serve = startBinary(['serve'], { ...FAULTS, OVERMIND_DATA_DIR: dataDir, OVERMIND_HTTP_ADDR: '127.0.0.1:0' })
-    await waitForOutput(serve, (stdout) => /Server listening at http:\/\/127\.0\.0\.1:\d+/.test(stdout))
-    url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout())![1]!
+    serve = await startServeBinary({ ...FAULTS, OVERMIND_DATA_DIR: dataDir })
+    url = serve.url
   })
   after(async () => {
-    serve?.child.kill('SIGTERM')
-    await serve?.exited
+    await serve?.stop()
     if (dataDir !== '') await rm(dataDir, { recursive: true, force: true })
   })
 
   it('when it starts with faults on, then its log says so loudly in one warning listing every fault that is on', () => {
-    const warnings = serve.stdout().split('\n').filter((line) => line.includes('FAULT INJECTION IS ON')).map((line) => JSON.parse(line))
+    const warnings = serve!.stdout().split('\n').filter((line) => line.includes('FAULT INJECTION IS ON')).map((line) => JSON.parse(line))
     assert.equal(warnings.length, 1)
     assert.equal(warnings[0].level, 40)
     for (const name of Object.keys(FAULTS)) assert.ok(warnings[0].msg.includes(name), name)

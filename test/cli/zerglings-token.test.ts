@@ -7,14 +7,14 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runBinary, startBinary, waitForOutput, type BinaryRun } from '../support/overmind-binary.js'
+import { runBinary, startServeBinary } from '../support/overmind-binary.js'
 
 const TOKEN = 'cli-write-token-5f3a9c'
 
 describe('overmind zerglings against a service with protected writes', () => {
   let dir = ''
   let tokenFile = ''
-  let serve: BinaryRun
+  let serve: Awaited<ReturnType<typeof startServeBinary>> | undefined
   let url = ''
   const cli = async (env: Record<string, string>, ...args: string[]): ReturnType<typeof runBinary> => await runBinary(['zerglings', ...args, '--timeout', '20'], { OVERMIND_URL: url, ...env })
 
@@ -22,13 +22,11 @@ describe('overmind zerglings against a service with protected writes', () => {
     dir = await mkdtemp(join(tmpdir(), 'overmind-cli-token-'))
     tokenFile = join(dir, 'token')
     await writeFile(tokenFile, `${TOKEN}\n`)
-    serve = startBinary(['serve'], { OVERMIND_DATA_DIR: join(dir, 'data'), OVERMIND_HTTP_ADDR: '127.0.0.1:0', OVERMIND_API_TOKEN_FILE: tokenFile })
-    await waitForOutput(serve, (stdout) => /Server listening at http:\/\/127\.0\.0\.1:\d+/.test(stdout))
-    url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout())![1]!
+    serve = await startServeBinary({ OVERMIND_DATA_DIR: join(dir, 'data'), OVERMIND_API_TOKEN_FILE: tokenFile })
+    url = serve.url
   })
   after(async () => {
-    serve?.child.kill('SIGTERM')
-    await serve?.exited
+    await serve?.stop()
     if (dir !== '') await rm(dir, { recursive: true, force: true })
   })
 
@@ -40,7 +38,7 @@ describe('overmind zerglings against a service with protected writes', () => {
     const moved = await cli(withToken, 'move', id, 'MRM', '--json')
     assert.equal(moved.code, 0, moved.stderr)
     assert.deepEqual(JSON.parse(moved.stdout).zergling.location, { x: 1, y: 1 })
-    for (const text of [spawned.stdout, spawned.stderr, moved.stdout, moved.stderr, serve.stdout()]) assert.ok(!text.includes(TOKEN), 'the token is never printed')
+    for (const text of [spawned.stdout, spawned.stderr, moved.stdout, moved.stderr, serve!.stdout()]) assert.ok(!text.includes(TOKEN), 'the token is never printed')
   })
 
   it('when no token is configured, then a write fails with the service\'s 401 reason, changes nothing, and reads still work', async () => {

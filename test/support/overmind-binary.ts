@@ -43,3 +43,11 @@ export async function waitForOutput (run: BinaryRun, test: (stdout: string, stde
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
+
+/** The built `overmind serve` on a free loopback port, once it says where it listens. */
+export async function startServeBinary (env: Record<string, string>): Promise<BinaryRun & { url: string, stop: () => Promise<void> }> {
+  const run = startBinary(['serve'], { OVERMIND_HTTP_ADDR: '127.0.0.1:0', ...env })
+  const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/
+  await waitForOutput(run, (stdout) => listening.test(stdout))
+  return { ...run, url: listening.exec(run.stdout())![1]!, stop: async () => { run.child.kill('SIGTERM'); await run.exited } }
+}
