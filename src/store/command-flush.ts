@@ -106,7 +106,8 @@ export function createCommandFlush (backend: DocumentBackend, retry: Retry, read
 
     /** One attempt on `current`; `wrote` says whether it stored a revision of its own. */
     async function attemptOn (current: ZerglingRecord, remembered: boolean): Promise<{ steps: Step[], next: Omit<ZerglingRecord, 'rev'>, rev: string, wrote: boolean }> {
-      const landed = findWrite(current, (token) => attempts.has(token))
+      // Only an earlier attempt of this batch can have landed (none on the first: no marks to read).
+      const landed = attempts.size === 0 ? undefined : findWrite(current, (token) => attempts.has(token))
       if (landed !== undefined && landed.absorbed) return { ...absorbedAnswer(attempts.get(landed.token)!.steps, current), wrote: false }
       if (landed !== undefined) {
         const attempt = attempts.get(landed.token)!
