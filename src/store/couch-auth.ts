@@ -1,7 +1,7 @@
 // How the CouchDB store proves who it is, and what it does when CouchDB says no.
 // Cookie (the default): one POST /_session, then the AuthSession cookie on every request, so
 // CouchDB does not run its password hash (pbkdf2, 600 000 rounds on 3.4) per request as it does
-// for Basic. nano keeps the cookie in its jar and takes the fresh one CouchDB sends once 10 % of
+// for Basic. couch-http.ts keeps the cookie and takes the fresh one CouchDB sends once 10 % of
 // the session's life has passed (couch_httpd_auth.erl `cookie_auth_header`), so a busy store
 // does not log in again every 10 minutes. A cookie CouchDB stops taking (idle past its timeout,
 // a restart with a new secret) answers 401 and is renewed once, one login for all callers.
@@ -31,10 +31,10 @@ export interface CouchAuth {
 
 export interface CouchAuthOptions {
   couch: CouchConnection
-  /** nano's headers object, which it reads on every request. */
+  /** The headers couch-http.ts sends with every request. */
   headers: Record<string, string>
   /**
-   * One request that checks the credentials: POST /_session for a cookie (nano's jar keeps it),
+   * One request that checks the credentials: POST /_session for a cookie (couch-http.ts keeps it),
    * GET /_session with Basic (https://docs.couchdb.org/en/stable/api/server/authn.html).
    */
   logIn: (how: 'cookie' | 'basic', password: string, timeoutMs: number) => Promise<unknown>

@@ -1,5 +1,5 @@
-// CouchDB's answers as StoreErrors, with messages written here: nano's own errors may carry the
-// request URL and headers, so none of their text is passed on. Refusals of this service's
+// CouchDB's answers as StoreErrors, with messages written here: an HTTP client's errors may carry
+// the request URL and headers, so none of their text is passed on. Refusals of this service's
 // credentials are told apart, because each calls for something else from the store and from an
 // operator (https://docs.couchdb.org/en/stable/api/basics.html#http-status-codes, and the
 // recordings of CouchDB 3.4.3 in shared/reference/couchdb-3.4/auth-*.json).
@@ -63,8 +63,8 @@ export function translateCouchError (error: unknown, context: CouchContext, time
     return new StoreError('unavailable', `CouchDB did not answer within ${timedOutAfterMs} ms.`, { ambiguous: true })
   }
   if (statusCode === undefined) {
-    // nano reports socket errors as text ("error happened in your connection. Reason: …"): a
-    // connection that was never made sent nothing; any other broken connection may have.
+    // No answer (undici's error, its code naming the cause): a connection that was never made
+    // sent nothing; any other broken connection may have.
     return new StoreError('unavailable', 'CouchDB cannot be reached (the connection failed or was closed).', { ambiguous: !neverConnected(error) })
   }
   // 3.x says "Database does not exist.", 1.x says "no_db_file"; a missing doc says missing/deleted.
@@ -84,5 +84,6 @@ export function translateCouchError (error: unknown, context: CouchContext, time
 
 /** True when the error says the connection was never made (so nothing was sent). */
 function neverConnected (error: unknown): boolean {
-  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(String((error as Error | undefined)?.message))
+  const { code, message } = (error ?? {}) as { code?: unknown, message?: unknown }
+  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(`${String(code)} ${String(message)}`)
 }

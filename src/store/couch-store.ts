@@ -3,7 +3,7 @@
 // error is already a StoreError with a message written by us (couch-errors.ts).
 import type { CouchConnection } from '../config.js'
 import { createCouchTransport, type CredentialHooks } from './couch-transport.js'
-import type { AllDocsRow, DocumentBackend } from './document-backend.js'
+import { NOT_MODIFIED, type AllDocsRow, type DocumentBackend } from './document-backend.js'
 import { createDocumentMemory } from './document-memory.js'
 import { createDocumentStore, type DocumentStoreOptions } from './document-store.js'
 import type { SecretFileOptions } from '../secret-file.js'
@@ -29,8 +29,11 @@ export function createCouchStore ({ couch, credentials, passwordFile, ...options
     kind: 'couchdb',
     // https://docs.couchdb.org/en/stable/api/document/common.html#get--db-docid
     // A patient read (after a write whose answer was lost) waits PATIENCE times longer.
-    getDocument: async (id, { revs = false, conflicts = false, rev, patient = false } = {}) =>
-      await call({ path: encodeURIComponent(id), qs: documentQuery(revs, conflicts, rev) }, isObject, patient ? couch.requestTimeoutMs * PATIENCE : couch.requestTimeoutMs),
+    // With `unlessRev`, If-None-Match on the revision: CouchDB sends the ETag (and honours it) only
+    // for a document without meta fields, so a 304 also says that `conflicts=true` and
+    // `deleted_conflicts=true` found no other leaf (chttpd_db.erl send_doc, couch_db.erl doc_meta_info).
+    getDocument: async (id, { revs = false, conflicts = false, rev, patient = false, unlessRev } = {}) =>
+      await call({ path: encodeURIComponent(id), qs: documentQuery(revs, conflicts, rev), ...(unlessRev === undefined || revs || rev !== undefined ? {} : { ifNoneMatch: unlessRev }) }, isObjectOrNotModified, patient ? couch.requestTimeoutMs * PATIENCE : couch.requestTimeoutMs),
     // https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid
     putDocument: async (doc) => {
       const answer = await call({ method: 'PUT', path: encodeURIComponent(doc._id), body: doc }, hasRev)
@@ -43,7 +46,7 @@ export function createCouchStore ({ couch, credentials, passwordFile, ...options
       await call({ method: 'DELETE', path: encodeURIComponent(id), qs: { rev } }, hasRev)
     },
     // https://docs.couchdb.org/en/stable/api/database/bulk-api.html#get--db-_all_docs
-    // Keys are JSON in the query string (startkey="…"); nano JSON-encodes them from `qs`.
+    // Keys are JSON in the query string (startkey="…"); couch-http.ts JSON-encodes them from `qs`.
     allDocs: async ({ startkey, endkey, limit, conflicts = false }) => {
       const qs: Record<string, unknown> = { include_docs: true, limit }
       if (conflicts) qs.conflicts = true
@@ -104,6 +107,10 @@ function documentQuery (revs: boolean, conflicts: boolean, rev: string | undefin
 
 function isObject (body: unknown): body is Record<string, unknown> {
   return typeof body === 'object' && body !== null
+}
+
+function isObjectOrNotModified (body: unknown): body is Record<string, unknown> | typeof NOT_MODIFIED {
+  return body === NOT_MODIFIED || isObject(body)
 }
 
 function hasRev (body: unknown): body is { rev: string } {

@@ -1,19 +1,12 @@
-// The CouchDB store's request machinery, through nano's request function: every call gets its
-// own deadline (nano 11 runs on Node's fetch, whose pool keeps connections alive), passes the
-// circuit breaker (circuit-breaker.ts) and the credentials (couch-auth.ts), and fails as a
-// StoreError (couch-errors.ts).
-//
-// Why nano, when only its raw `request` is used: it percent-encodes the database name, JSON-encodes
-// view keys in the query string (`startkey="…"`), sends and parses JSON, and turns CouchDB's error
-// bodies into `{statusCode, error, reason}` — all CouchDB protocol we would otherwise hand-write.
-// Measured against the double (2026-12, warm, c=10): a nano request and a bare fetch of the same
-// document cost the same (≈0.4 ms a call), so dropping it would buy no speed. Its two rough
-// edges are handled here: socket errors come as text (couch-errors.ts reads them) and a 2xx body
-// it cannot parse comes as '' (`accept` below).
-import nano from 'nano'
+// The CouchDB store's request machinery: every call gets its own deadline, passes the circuit
+// breaker (circuit-breaker.ts) and the credentials (couch-auth.ts), and fails as a StoreError
+// (couch-errors.ts). The HTTP itself, keep-alive connections and the session cookie included, is
+// couch-http.ts.
 import type { CouchConnection } from '../config.js'
 import { COUCH_BREAKER, createCircuitBreaker, type BreakerPolicy, type CallOutcome } from './circuit-breaker.js'
 import { createCouchAuth } from './couch-auth.js'
+import { createCouchHttp } from './couch-http.js'
+import { NOT_MODIFIED } from './document-backend.js'
 import { translateCouchError } from './couch-errors.js'
 import { watchSecretFile, type SecretFileOptions } from '../secret-file.js'
 import { StoreError } from './store-error.js'
@@ -26,6 +19,8 @@ export interface CouchRequest {
   path?: string
   qs?: Record<string, unknown>
   body?: unknown
+  /** A document revision: answered NOT_MODIFIED (CouchDB's 304) while it is still the winner. */
+  ifNoneMatch?: string
   /** Gives the call up (a longpoll nobody waits for any more); not counted by the breaker. */
   signal?: AbortSignal
 }
@@ -68,12 +63,12 @@ export interface CouchTransportOptions {
 }
 
 export function createCouchTransport (couch: CouchConnection, { breaker: policy = COUCH_BREAKER, now = Date.now, credentials = {}, passwordFile }: CouchTransportOptions = {}): CouchTransport {
-  // nano copies this object by reference and reads it on every request (Basic lives here).
+  // Read on every request (Basic lives here).
   const headers: Record<string, string> = {}
-  // nano resolves with the body alone; its `log` hook sees each body with its status just
-  // before, so the body object itself is the key (a WeakMap: it goes when the body goes).
+  // `call` resolves with the body alone, so the body object is the key of its status (a WeakMap:
+  // it goes when the body goes).
   const statuses = new WeakMap<object, number>()
-  const server = nano({ url: couch.url, headers, log: (entry: unknown) => { noteStatus(statuses, entry) } })
+  const http = createCouchHttp(couch.url, headers, now)
   const context = { database: couch.database, username: couch.username }
   const checkTimeoutMs = Math.min(couch.requestTimeoutMs, CHECK_TIMEOUT_MS)
   const breaker = createCircuitBreaker(policy, now)
@@ -98,8 +93,12 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
     let outcome: CallOutcome = 'answered'
     try {
       if (signal?.aborted === true) cancel()
-      // `db` is percent-encoded by nano; `path` is ours, so an id can never become a path.
-      return await server.request({ db: couch.database, ...request, signal: controller.signal } as nano.RequestOptions)
+      // `db` is percent-encoded by couch-http.ts; `path` is ours, so an id can never become a path.
+      const { ifNoneMatch, ...rest } = request
+      const { status, body } = await http.send({ db: couch.database, ...rest, ...(ifNoneMatch === undefined ? {} : { ifNoneMatch: `"${ifNoneMatch}"` }), signal: controller.signal })
+      if (status === 304) return NOT_MODIFIED
+      if (typeof body === 'object' && body !== null) statuses.set(body, status)
+      return body
     } catch (error) {
       if (controller.signal.reason === cancelled) {
         // Our own choice, not CouchDB's silence: 'unreachable' is what the breaker ignores.
@@ -154,22 +153,19 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
 
   return {
     checkTimeoutMs,
-    close: () => { secret?.close() },
+    close: () => {
+      secret?.close()
+      http.close().catch(() => {})
+    },
     statusOf: (body) => statuses.get(body),
     async call (request, accept, timeoutMs = couch.requestTimeoutMs) {
       await throughBreaker()
       const body = await auth.authorized(async () => await exchange(request, timeoutMs, record), Math.min(timeoutMs, couch.requestTimeoutMs))
-      // nano resolves with '' when a 2xx body cannot be parsed (cut off by the deadline or a proxy).
+      // A 2xx body that cannot be parsed (cut off by the deadline or a proxy) comes as ''.
       if (!accept(body)) {
         throw new StoreError('unavailable', `CouchDB sent an incomplete or unexpected answer (calls time out after ${couch.requestTimeoutMs} ms).`, { ambiguous: true })
       }
       return body
     }
   }
-}
-
-/** nano logs `{ err: null, retval, headers: { statusCode } }` for every 2xx answer (nano.js responseHandler). */
-function noteStatus (statuses: WeakMap<object, number>, entry: unknown): void {
-  const { err, retval, headers } = (entry ?? {}) as { err?: unknown, retval?: unknown, headers?: { statusCode?: unknown } }
-  if (err === null && typeof retval === 'object' && retval !== null && typeof headers?.statusCode === 'number') statuses.set(retval, headers.statusCode)
 }

@@ -32,7 +32,17 @@ export interface GetOptions {
   rev?: string
   /** Allows a longer wait: used to learn whether a write whose answer was lost was stored. */
   patient?: boolean
+  /**
+   * The revision the caller holds: the answer may be NOT_MODIFIED instead of the document when
+   * that is still the winner and, with `conflicts`, the document has no other leaf (CouchDB's
+   * `If-None-Match` on the revision's ETag: a 304, no body). An adapter may always answer the
+   * document instead.
+   */
+  unlessRev?: string
 }
+
+/** What getDocument answers with `unlessRev` when the document is still at that revision. */
+export const NOT_MODIFIED: unique symbol = Symbol('not modified')
 
 /** Raw document access with CouchDB semantics; every failure is already a StoreError. */
 export interface DocumentBackend {

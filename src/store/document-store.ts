@@ -1,6 +1,6 @@
 // The behaviour both stores share, written once over a DocumentBackend (document-backend.ts):
 // spawn, read, list, command (group commit, command-flush.ts) and remove; every read merges a
-// conflicted zergling first (conflict-merge.ts). An adapter (CouchDB through nano, embedded
+// conflicted zergling first (conflict-merge.ts). An adapter (CouchDB over HTTP, embedded
 // PouchDB) only moves documents and translates its errors into StoreError kinds.
 import { randomUUID } from 'node:crypto'
 import { spawnZergling } from '../domain/zergling.js'
@@ -57,7 +57,7 @@ export function createDocumentStore (adapter: DocumentBackend, options: Document
   const read = async (id: string): Promise<ZerglingRecord> => {
     const marker = watch?.readStarted() ?? -1
     try {
-      const record = await readZergling(backend, id, options.mergeHooks, remember)
+      const record = await readZergling(backend, id, options.mergeHooks, remember, memory?.recall(id))
       watch?.readDone(id, record.rev, marker)
       return record
     } catch (error) {

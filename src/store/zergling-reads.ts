@@ -4,7 +4,7 @@
 // gets (its state, revision, history length and the part of the history it asked for).
 import { isZerglingId } from '../domain/zergling-id.js'
 import { mergeConflicts, type MergeHooks } from './conflict-merge.js'
-import type { DocumentBackend } from './document-backend.js'
+import { NOT_MODIFIED, type DocumentBackend } from './document-backend.js'
 import { judgeDeletes, rememberTombstones, unjudgedDeletes } from './deleted-branches.js'
 import { readHistory, tailHistory } from './history-reader.js'
 import { conflictsOf } from './revisions.js'
@@ -17,11 +17,18 @@ import type { HistoryView, StoredZergling } from './zergling-store.js'
  * told of a document read with no conflict and no deleted branch. An id that is
  * not a zergling id (`_local/x`, `_design/x`, a chunk's `history:…`) is `not_found` before
  * CouchDB is asked, so the answer never depends on what CouchDB makes of it as a path (3.4
- * answers some with a 5xx).
+ * answers some with a 5xx). `known`, the record this replica holds of it (document-memory.ts),
+ * makes the read conditional: when CouchDB says that is still the document (a 304 without a
+ * body: the same winner, no other leaf) it is the answer, as a full read would have made it.
  */
-export async function readZergling (backend: DocumentBackend, id: string, hooks?: MergeHooks, clean?: (record: ZerglingRecord) => void): Promise<ZerglingRecord> {
+export async function readZergling (backend: DocumentBackend, id: string, hooks?: MergeHooks, clean?: (record: ZerglingRecord) => void, known?: ZerglingRecord): Promise<ZerglingRecord> {
   if (!isZerglingId(id)) throw notFound()
-  const doc = await backend.getDocument(id, { conflicts: true })
+  const doc = await backend.getDocument(id, { conflicts: true, unlessRev: known?.rev })
+  if (doc === NOT_MODIFIED && known !== undefined) {
+    // Still at the revision this replica holds, with no other leaf: the document it read or wrote.
+    clean?.(known)
+    return known
+  }
   if (!isZerglingDocument(doc)) throw notFound()
   const record = fromDocument(doc)
   // A deleted branch first: a user's delete there means the zergling is gone (deleted-branches.ts).

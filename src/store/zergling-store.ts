@@ -1,4 +1,4 @@
-// The contract every store keeps (CouchDB through nano, embedded PouchDB). One contract test
+// The contract every store keeps (CouchDB over HTTP, embedded PouchDB). One contract test
 // suite (test/store/zergling-store.contract.ts) runs against each, so both behave the same.
 import type { Command, ZerglingState } from '../domain/zergling.js'
 import type { ChangesRead } from './change-rows.js'

@@ -1,7 +1,7 @@
 // OpenTelemetry traces for `serve`: a tracer provider with the W3C `traceparent` propagator, an
 // AsyncLocalStorage context (so a CouchDB call made while a request is handled knows its request),
-// and the undici instrumentation for the CouchDB calls: nano 11 calls CouchDB through Node's
-// fetch, which is undici and reports every request on diagnostics_channel — no module patching,
+// and the undici instrumentation for the CouchDB calls: the store calls CouchDB through undici
+// (couch-http.ts), which reports every request on diagnostics_channel — no module patching,
 // so it works under ESM, where require-in-the-middle would not see our imports.
 //
 // Off (the default) this module is not even loaded: no provider, no context manager, no channel subscriber;

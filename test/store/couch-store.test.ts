@@ -238,13 +238,13 @@ describe('translateCouchError', () => {
   }
 
   it('when a connection was refused, then nothing can have been written; when it broke or timed out, a write may have been', () => {
-    assert.equal(translateCouchError(new Error('error happened in your connection. Reason: Error: connect ECONNREFUSED 127.0.0.1:5984'), { database: 'z' }).ambiguous, false)
-    assert.equal(translateCouchError(new Error('error happened in your connection. Reason: SocketError: other side closed'), { database: 'z' }).ambiguous, true)
+    assert.equal(translateCouchError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5984'), { code: 'ECONNREFUSED' }), { database: 'z' }).ambiguous, false)
+    assert.equal(translateCouchError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }), { database: 'z' }).ambiguous, true)
     assert.equal(translateCouchError(new Error('aborted'), { database: 'z' }, 5000).ambiguous, true)
     assert.equal(translateCouchError({ statusCode: 500, error: 'error' }, { database: 'z' }).ambiguous, false)
   })
 
-  it('when nano\'s error carries a URL with credentials, then the StoreError carries none of it', () => {
+  it('when the HTTP client\'s error carries a URL with credentials, then the StoreError carries none of it', () => {
     const leaky = Object.assign(new Error('boom http://admin:s3cret@couch:5984/zerglings'), {
       statusCode: 500, error: 'error', reason: 'http://admin:s3cret@couch:5984', request: { uri: 'http://admin:s3cret@couch:5984/zerglings' }
     })

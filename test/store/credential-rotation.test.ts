@@ -68,8 +68,10 @@ describe('the CouchDB store when its mounted password is rotated', () => {
     await setup.store.spawn()
     await setup.secret.update('rotated-' + setup.user.name)
     await sleep(500)
-    // A cookie CouchDB does not take, as after its session timeout: the next call is anonymous.
-    setup.proxy.refreshCookieWith('AuthSession=ended; Version=1; Path=/; HttpOnly')
+    // A cookie CouchDB does not take, one issued long past its session timeout (name:HEXTIME:HMAC,
+    // well-formed: a malformed one is a 400): the next call is anonymous.
+    const stale = Buffer.concat([Buffer.from(`${setup.user.name}:1:`), Buffer.alloc(32)] as Uint8Array[]).toString('base64url')
+    setup.proxy.refreshCookieWith(`AuthSession=${stale}; Version=1; Max-Age=600; Path=/; HttpOnly`)
     await setup.store.list({ limit: 1 })
     await setup.store.spawn()
     assert.deepEqual(setup.rotations, [], 'still on the old password')

@@ -1,6 +1,7 @@
 // A CouchDB replica's memory of the zerglings it wrote or read (document-memory.ts): a command on
-// one of them is one round trip, a stale memory costs one 409 and one read, and nothing CouchDB
-// did not acknowledge as current is ever written on. Counted at a proxy in front of CouchDB (the
+// one of them is one round trip, a stale memory costs one 409 and one read, a read of one is a
+// conditional GET (304 without a body while it is current), and nothing CouchDB did not
+// acknowledge as current is ever written on or answered. Counted at a proxy in front of CouchDB (the
 // double, or a real one with COUCHDB_TEST_URL), so what is counted is what went over the wire.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -24,6 +25,15 @@ describe('a CouchDB replica that remembers what it wrote', () => {
     const store = createCouchStore({ couch: { url: proxy.url, username: couch.username, password: couch.password, database, requestTimeoutMs: 5000 }, ...options })
     stores.push(store)
     return store
+  }
+  /** A zergling `here` wrote ('M') and remembers, then `there` moved on ('L'). */
+  const movedByAnother = async (): Promise<{ here: ZerglingStore, there: ZerglingStore, id: string }> => {
+    const here = open()
+    const there = open()
+    const { id } = (await here.spawn()).result
+    await send(here, id, 'M')
+    await send(there, id, 'L')
+    return { here, there, id }
   }
   /** The requests for the zergling's own document since `from`, as `METHOD status`. */
   const trafficFor = (id: string, from: number): string[] => proxy.requests.slice(from).filter((r) => r.path.endsWith(`/${id}`)).map((r) => `${r.method} ${r.status}`)
@@ -49,11 +59,7 @@ describe('a CouchDB replica that remembers what it wrote', () => {
   })
 
   it('when another replica wrote the zergling meanwhile, then the command costs one 409 and one read, and every command is stored once', async () => {
-    const here = open()
-    const there = open()
-    const { id } = (await here.spawn()).result
-    await send(here, id, 'M')
-    await send(there, id, 'L')
+    const { here, there, id } = await movedByAnother()
     const from = proxy.requests.length
     const answer = await send(here, id, 'M')
     assert.deepEqual(trafficFor(id, from), ['PUT 409', 'GET 200', 'PUT 201'])
@@ -96,17 +102,73 @@ describe('a CouchDB replica that remembers what it wrote', () => {
     assert.equal((await store.get(id, 'all')).commandHistory!.join(''), 'MRM')
   })
 
-  it('when a command carries an Idempotency-Key the replica has not seen, then it reads first (the key may be on a branch it has not seen), and a repeat replays without writing', async () => {
+  it('when a command carries an Idempotency-Key the replica has not seen, then it asks CouchDB first (the key may be on a branch it has not seen; a 304 says there is no other branch), and a repeat replays without writing', async () => {
     const store = open()
     const { id } = (await store.spawn()).result
     await send(store, id, 'M')
     const from = proxy.requests.length
     const first = await send(store, id, 'LM', 'key-1')
-    assert.deepEqual(trafficFor(id, from), ['GET 200', 'PUT 201'])
+    assert.deepEqual(trafficFor(id, from), ['GET 304', 'PUT 201'])
     const again = proxy.requests.length
     const repeat = await send(store, id, 'LM', 'key-1')
     assert.deepEqual(trafficFor(id, again).filter((request) => request.startsWith('PUT')), [], 'a repeat writes nothing')
     assert.deepEqual({ location: repeat.location, length: repeat.historyLength }, { location: first.location, length: first.historyLength })
+  })
+
+  it('when it reads a zergling it holds and nobody moved it, then CouchDB answers 304 without a body and the answer is the one a full read gives', async () => {
+    const store = open()
+    const { id } = (await store.spawn()).result
+    await send(store, id, 'MRM')
+    const from = proxy.requests.length
+    const remembered = await store.get(id, 'all')
+    assert.deepEqual(trafficFor(id, from), ['GET 304'])
+    const fresh = open()
+    const full = proxy.requests.length
+    assert.deepEqual(remembered, await fresh.get(id, 'all'))
+    assert.deepEqual(trafficFor(id, full), ['GET 200'], 'a replica that holds nothing reads the document')
+  })
+
+  it('when another replica moved the zergling, then the read gets the new document, not the one it holds', async () => {
+    const { here, id } = await movedByAnother()
+    const from = proxy.requests.length
+    const read = await here.get(id, 'all')
+    assert.deepEqual(trafficFor(id, from), ['GET 200'])
+    assert.equal(read.commandHistory!.join(''), 'ML')
+  })
+
+  it('when a conflicting branch reached CouchDB without moving the winner it holds, then its read is a full one and merges the branch in', async () => {
+    const auth = { authorization: `Basic ${Buffer.from(`${couch.username}:${couch.password}`).toString('base64')}`, 'content-type': 'application/json' }
+    const side = couch.uniqueDatabaseName('memory-side')
+    assert.equal((await fetch(`${couch.url}/${side}`, { method: 'PUT', headers: auth })).status, 201)
+    /** Every live leaf of the zergling in `from`, written into `to` as replication does (new_edits: false). */
+    const replicate = async (from: string, to: string, id: string): Promise<void> => {
+      const winner = await (await fetch(`${couch.url}/${from}/${id}?conflicts=true&revs=true`, { headers: auth })).json() as Record<string, unknown> & { _conflicts?: string[] }
+      const { _conflicts: losers = [], ...shown } = winner
+      const docs = [shown]
+      for (const rev of losers) docs.push(await (await fetch(`${couch.url}/${from}/${id}?rev=${rev}&revs=true`, { headers: auth })).json() as Record<string, unknown>)
+      assert.equal((await fetch(`${couch.url}/${to}/_bulk_docs`, { method: 'POST', headers: auth, body: JSON.stringify({ new_edits: false, docs }) })).status, 201)
+    }
+    try {
+      const here = open()
+      const cutOff = createCouchStore({ couch: { url: proxy.url, username: couch.username, password: couch.password, database: side, requestTimeoutMs: 5000 } })
+      stores.push(cutOff)
+      const { id } = (await here.spawn()).result
+      await send(here, id, 'M')
+      await replicate(database, side, id)
+      // This side's branch is longer, so it stays CouchDB's winner: the revision `here` holds.
+      await send(here, id, 'R')
+      await send(here, id, 'M')
+      await send(cutOff, id, 'L')
+      await replicate(side, database, id)
+      const from = proxy.requests.length
+      const merged = await here.get(id, 'all')
+      assert.deepEqual(trafficFor(id, from)[0], 'GET 200', 'no 304 while the document has another leaf')
+      assert.deepEqual([...merged.commandHistory!].sort(), ['L', 'M', 'M', 'R'])
+      const leaves = await (await fetch(`${couch.url}/${database}/${id}?conflicts=true`, { headers: auth })).json() as { _conflicts?: string[] }
+      assert.equal(leaves._conflicts, undefined, 'the branch was merged in')
+    } finally {
+      await fetch(`${couch.url}/${side}`, { method: 'DELETE', headers: auth })
+    }
   })
 
   it('when it deletes a zergling, then a command on it answers not_found, not a write on the remembered revision', async () => {
