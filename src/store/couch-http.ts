@@ -11,7 +11,7 @@
 // session's life has passed: couch_httpd_auth.erl `cookie_auth_header`), and a refusal as
 // `{statusCode, error, reason}` from CouchDB's error body.
 // https://docs.couchdb.org/en/stable/api/basics.html, .../api/server/authn.html#cookie-authentication
-import { Agent, parseCookie, request } from 'undici'
+import { parseCookie, Pool } from 'undici'
 
 export interface CouchHttpRequest {
   method?: 'GET' | 'PUT' | 'DELETE' | 'POST'
@@ -61,11 +61,12 @@ const SESSION_COOKIE = 'AuthSession'
 
 /** `headers` is read on every request (Basic auth lives there: couch-auth.ts). */
 export function createCouchHttp (url: string, headers: Record<string, string>, now: () => number = Date.now): CouchHttp {
-  const { href } = new URL(url)
-  const base = href.endsWith('/') ? href : `${href}/`
-  // Keep-alive connections, as many as there are calls in flight; undici's idle timeout (4 s)
-  // closes them before CouchDB's own would.
-  const agent = new Agent()
+  const { origin, pathname } = new URL(url)
+  // CouchDB may sit under a path (a proxy's `/couchdb`).
+  const base = pathname.endsWith('/') ? pathname : `${pathname}/`
+  // Keep-alive connections to the one origin, as many as there are calls in flight; undici's
+  // idle timeout (4 s) closes them before CouchDB's own would.
+  const pool = new Pool(origin)
   let session: { value: string, expiresAt: number } | undefined
 
   function keepCookie (setCookie: string | string[] | undefined): void {
@@ -101,7 +102,7 @@ export function createCouchHttp (url: string, headers: Record<string, string>, n
         body = JSON.stringify(call.body)
         sent['content-type'] = 'application/json'
       }
-      const answer = await request(target(call), { method: call.method ?? 'GET', headers: sent, body, signal: call.signal, dispatcher: agent })
+      const answer = await pool.request({ path: target(call), method: call.method ?? 'GET', headers: sent, body, signal: call.signal })
       keepCookie(answer.headers['set-cookie'])
       if (answer.statusCode === 304 && call.ifNoneMatch !== undefined) {
         await answer.body.dump()
@@ -111,6 +112,6 @@ export function createCouchHttp (url: string, headers: Record<string, string>, n
       if (answer.statusCode >= 200 && answer.statusCode < 300) return { status: answer.statusCode, body: parsed }
       throw new CouchHttpError(answer.statusCode, parsed)
     },
-    close: async () => { await agent.close() }
+    close: async () => { await pool.close() }
   }
 }
