@@ -1,5 +1,4 @@
 // `overmind serve`: run the HTTP service until SIGTERM or SIGINT.
-import { formatReport, runBootstrap } from '../bootstrap/index.js'
 import { ConfigError, loadConfig, type Config, type StoreConfig } from '../config.js'
 import { startServer } from '../http/server.js'
 import { readFlags } from './command-flags.js'
@@ -37,6 +36,8 @@ export async function cli (args: string[]): Promise<number> {
   }
   if (values.bootstrap === true) {
     // For a single container without Kubernetes init containers: the same steps, then serve.
+    // Loaded only here: a plain `serve` (every replica's start) does not read bootstrap's modules.
+    const { formatReport, runBootstrap } = await import('../bootstrap/index.js')
     const report = await runBootstrap(config, { log: (message) => { process.stderr.write(`overmind bootstrap: ${message}\n`) } })
       .catch((error: unknown) => { if (error instanceof ConfigError) return error; throw error })
     if (report instanceof ConfigError) {
