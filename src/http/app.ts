@@ -4,8 +4,6 @@
 import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import compress from '@fastify/compress'
-import cors from '@fastify/cors'
-import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -76,6 +74,8 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   echoRequestId(fastify)
   if (corsOrigins.length > 0) {
     // Every method the API has (the plugin's default leaves DELETE out of preflight answers).
+    // Loaded only when configured, as the rate limit below: each is import time at every start.
+    const { default: cors } = await import('@fastify/cors')
     await fastify.register(cors, { origin: corsOrigins, methods: API_METHODS, exposedHeaders: ['location', 'idempotent-replayed', 'retry-after', 'etag', REQUEST_ID_HEADER] })
   }
   // Answers from 1 KiB on (history pages, lists, a zergling with a long history) go compressed
@@ -84,6 +84,7 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
   // each event leaves at once. Request bodies are not decompressed: a command is a few bytes.
   await fastify.register(compress, { encodings: ['br', 'gzip'], threshold: 1024, globalDecompression: false })
   if (rateLimitPerMinute !== undefined) {
+    const { default: rateLimit } = await import('@fastify/rate-limit')
     await fastify.register(rateLimit, {
       max: rateLimitPerMinute,
       timeWindow: '1 minute',
