@@ -37,7 +37,8 @@ export function plan (current: ZerglingRecord, batch: readonly CommandPending[],
   const applied: Command[] = []
   const steps = batch.map(({ request }): Step => {
     const key = request.idempotencyKey === undefined ? undefined : keyDigest(request.idempotencyKey)
-    const commands = commandsDigest(request.commands)
+    // A digest only for a request with a key: the record it is kept in is its only use.
+    const commands = key === undefined ? '' : commandsDigest(request.commands)
     const seen = key === undefined ? undefined : findRecord(records, key)
     if (seen !== undefined) return seen.commands === commands ? { kind: 'replayed', record: seen } : { kind: 'reused' }
     state = move(state, request.commands)
