@@ -8,7 +8,7 @@ import type { SwaggerOptions } from '@fastify/swagger'
 import type { OpenAPIV3 } from 'openapi-types'
 import { packageVersion } from '../version.js'
 import { REQUEST_ID_HEADER } from './request-id.js'
-import { ErrorBody } from './schemas.js'
+import { ErrorBody } from './frozen-schemas.js'
 
 export interface OpenApiOptions {
   /** Which documented paths the rate limit counts; undefined when there is no rate limit. */

@@ -2,9 +2,9 @@
 // Fastify serialises by these schemas, and /openapi.json shows them (the `description` and
 // `headers` keys are @fastify/swagger's, https://github.com/fastify/fastify-swagger#response-headers).
 // Rate limiting (429) and X-Request-Id belong to every operation alike: openapi.ts adds them.
-import { Type, type TSchema } from 'typebox'
+import type { TSchema, TUnsafe } from 'typebox'
 import { RETRY_AFTER_SECONDS } from './error-handler.js'
-import { ErrorBody } from './schemas.js'
+import { ErrorBody, PreconditionFailedBody } from './frozen-schemas.js'
 
 interface HeaderSchema { type: 'string' | 'integer', description: string, enum?: string[] }
 
@@ -21,19 +21,12 @@ export const HEADERS = {
   retryAfter: { type: 'integer', description: `Seconds to wait before retrying (${RETRY_AFTER_SECONDS} here).` }
 } satisfies Record<string, HeaderSchema>
 
-/** A 304 has no body: the client's copy is current. */
-export const NotModified = Type.Unsafe<undefined>({
+/** A 304 has no body: the client's copy is current. (A plain schema typed as TypeBox's `Unsafe`: no TypeBox at run time.) */
+export const NotModified = {
   type: 'null',
   description: 'Not Modified: `If-None-Match` names the zergling\'s current revision, so the copy the client has is current.',
   headers: { etag: HEADERS.etag }
-})
-
-/** What a `_rev` in a 412 is. */
-export const PreconditionFailedBody = Type.Object({
-  error: Type.String({ description: '`precondition_failed`.' }),
-  reason: Type.String({ description: 'A sentence a person understands.' }),
-  _rev: Type.String({ description: 'The zergling\'s current revision, also sent as the ETag.' })
-})
+} as unknown as TUnsafe<undefined>
 
 const errors = {
   400: answer(ErrorBody, 'The request is not valid; `error` says how (`bad_request`, `invalid_command`, `invalid_cursor`) and nothing was changed.'),

@@ -5,7 +5,7 @@ import { isStoreError } from '../../store/store-error.js'
 import { ApiError } from '../api-error.js'
 import { answerOtherMethods } from '../method-not-allowed.js'
 import { answer, errorAnswers } from '../responses.js'
-import { ChangesHeaders, ChangesQuery, ErrorBody, ZerglingEvent } from '../schemas.js'
+import { ChangesHeaders, ChangesQuery, ErrorBody, ZerglingEvent } from '../frozen-schemas.js'
 
 const DESCRIPTION = `Server-sent events (\`text/event-stream\`; in a browser, \`new EventSource('/zerglings/_changes?since=0')\`),
 fed by the database's own changes feed: moves made through **any** replica reach the clients of every replica.

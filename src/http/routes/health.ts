@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { packageVersion } from '../../version.js'
 import { RETRY_AFTER_SECONDS } from '../error-handler.js'
 import { answer, HEADERS } from '../responses.js'
-import { Health, Probe } from '../schemas.js'
+import { Health, Probe } from '../frozen-schemas.js'
 import { OPERATOR_DISABLED_REASON } from './readiness-switch.js'
 
 export interface HealthOptions {

@@ -4,11 +4,10 @@
 // POST /readyz/enable puts it back. Both need the admin token (OVERMIND_ADMIN_TOKEN_FILE); without
 // one configured they are not registered at all, so they answer 404 like any unknown path.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import type { BearerToken } from '../../token-file.js'
 import { checkBearer } from '../bearer-auth.js'
 import { answer } from '../responses.js'
-import { ErrorBody } from '../schemas.js'
+import { ErrorBody, ReadinessSwitchState as SwitchState } from '../frozen-schemas.js'
 
 export interface ReadinessSwitch {
   /** True while an operator has taken this replica out of rotation. */
@@ -29,11 +28,6 @@ export function createReadinessSwitch (onChange: (disabled: boolean) => void = (
 }
 
 export const OPERATOR_DISABLED_REASON = 'Taken out of rotation by an operator (POST /readyz/disable); POST /readyz/enable puts it back.'
-
-const SwitchState = Type.Object({
-  status: Type.Union([Type.Literal('disabled'), Type.Literal('enabled')]),
-  reason: Type.Optional(Type.String())
-})
 
 export interface ReadinessSwitchOptions {
   readiness: ReadinessSwitch

@@ -3,7 +3,7 @@
 import type { FastifyReply } from 'fastify'
 import type { HistoryView, Outcome, StoredZergling } from '../../store/zergling-store.js'
 import { entityTag } from '../entity-tags.js'
-import { DEFAULT_HISTORY_COMMANDS } from '../schemas.js'
+import { DEFAULT_HISTORY_COMMANDS } from '../frozen-schemas.js'
 
 export function detail ({ id, location, facing, commandHistory, historyLength, rev }: StoredZergling) {
   return { id, location, facing, commandHistory, historyLength, _rev: rev }

@@ -15,7 +15,7 @@ import { answer, errorAnswers, HEADERS, NotModified } from '../responses.js'
 import {
   CommandBody, CommandHeaders, DEFAULT_HISTORY_PAGE, DEFAULT_LIST_LIMIT, DeleteHeaders, HistoryPage, HistoryPageQuery, HistoryQuery,
   IdempotencyHeaders, IdParams, ListQuery, ReadHeaders, ZerglingDetailEnvelope, ZerglingList, ZerglingSummaryEnvelope, type IdParamsInput
-} from '../schemas.js'
+} from '../frozen-schemas.js'
 import { detail, historyView, linkHistory, markReplay, tagged } from './zergling-answers.js'
 
 const tags = ['zerglings']
