@@ -22,7 +22,7 @@ export interface CouchStoreOptions extends DocumentStoreOptions {
 const PATIENCE = 4
 
 export function createCouchStore ({ couch, credentials, passwordFile, ...options }: CouchStoreOptions): ZerglingStore {
-  const { call, checkTimeoutMs, statusOf, close } = createCouchTransport(couch, { credentials, passwordFile })
+  const { call, checkTimeoutMs, close } = createCouchTransport(couch, { credentials, passwordFile })
   const withoutQuorum = createRecentSet(1000)
 
   const backend: DocumentBackend = {
@@ -32,13 +32,16 @@ export function createCouchStore ({ couch, credentials, passwordFile, ...options
     // With `unlessRev`, If-None-Match on the revision: CouchDB sends the ETag (and honours it) only
     // for a document without meta fields, so a 304 also says that `conflicts=true` and
     // `deleted_conflicts=true` found no other leaf (chttpd_db.erl send_doc, couch_db.erl doc_meta_info).
-    getDocument: async (id, { revs = false, conflicts = false, rev, patient = false, unlessRev } = {}) =>
-      await call({ path: encodeURIComponent(id), qs: documentQuery(revs, conflicts, rev), ...(unlessRev === undefined || revs || rev !== undefined ? {} : { ifNoneMatch: unlessRev }) }, isObjectOrNotModified, patient ? couch.requestTimeoutMs * PATIENCE : couch.requestTimeoutMs),
-    // https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid
+    getDocument: async (id, { revs = false, conflicts = false, rev, patient = false, unlessRev } = {}) => {
+      const ifNoneMatch = unlessRev === undefined || revs || rev !== undefined ? undefined : `"${unlessRev}"`
+      return (await call({ path: encodeURIComponent(id), qs: documentQuery(revs, conflicts, rev), ifNoneMatch }, isObjectOrNotModified, patient ? couch.requestTimeoutMs * PATIENCE : couch.requestTimeoutMs)).body
+    },
+    // https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid: 201 when a
+    // quorum of the document's copies took the write, 202 when fewer did.
     putDocument: async (doc) => {
-      const answer = await call({ method: 'PUT', path: encodeURIComponent(doc._id), body: doc }, hasRev)
-      if (statusOf(answer) === 202) withoutQuorum.add(answer.rev)
-      return answer.rev
+      const { status, body } = await call({ method: 'PUT', path: encodeURIComponent(doc._id), body: doc }, hasRev)
+      if (status === 202) withoutQuorum.add(body.rev)
+      return body.rev
     },
     acceptedWithoutQuorum: (rev) => withoutQuorum.has(rev),
     // https://docs.couchdb.org/en/stable/api/document/common.html#delete--db-docid
@@ -52,14 +55,14 @@ export function createCouchStore ({ couch, credentials, passwordFile, ...options
       if (conflicts) qs.conflicts = true
       if (startkey !== undefined) qs.startkey = startkey
       if (endkey !== undefined) qs.endkey = endkey
-      return (await call({ path: '_all_docs', qs }, hasRows)).rows
+      return (await call({ path: '_all_docs', qs }, hasRows)).body.rows
     },
     // https://docs.couchdb.org/en/stable/api/database/changes.html: a longpoll when it may wait
     // (CouchDB answers at the first change, or with no rows after `timeout`), within a deadline
     // that long plus a call's.
     changes: async ({ since, limit, waitMs, signal, leavesOnly = false }) => {
       const qs = { since, limit, ...(leavesOnly ? { style: 'all_docs' } : { include_docs: true }), ...(waitMs > 0 ? { feed: 'longpoll', timeout: waitMs } : {}) }
-      const page = await call({ path: '_changes', qs, signal }, hasResults, couch.requestTimeoutMs + waitMs).catch((error: unknown) => {
+      const page = await call({ path: '_changes', qs, signal }, hasResults, couch.requestTimeoutMs + waitMs).then(({ body }) => body, (error: unknown) => {
         if (signal?.aborted === true) return { results: [], last_seq: since }
         throw error
       })

@@ -5,7 +5,7 @@
 import type { CouchConnection } from '../config.js'
 import { COUCH_BREAKER, createCircuitBreaker, type BreakerPolicy, type CallOutcome } from './circuit-breaker.js'
 import { createCouchAuth } from './couch-auth.js'
-import { createCouchHttp } from './couch-http.js'
+import { createCouchHttp, type CouchHttpAnswer } from './couch-http.js'
 import { NOT_MODIFIED } from './document-backend.js'
 import { translateCouchError } from './couch-errors.js'
 import { watchSecretFile, type SecretFileOptions } from '../secret-file.js'
@@ -19,20 +19,15 @@ export interface CouchRequest {
   path?: string
   qs?: Record<string, unknown>
   body?: unknown
-  /** A document revision: answered NOT_MODIFIED (CouchDB's 304) while it is still the winner. */
+  /** An ETag (a document's is its revision, quoted): a 304 comes back as NOT_MODIFIED. */
   ifNoneMatch?: string
   /** Gives the call up (a longpoll nobody waits for any more); not counted by the breaker. */
   signal?: AbortSignal
 }
 
 export interface CouchTransport {
-  call<T> (request: CouchRequest, accept: (body: unknown) => body is T, timeoutMs?: number): Promise<T>
-  /**
-   * The HTTP status of a 2xx answer `call` returned (undefined for one it did not): a write is
-   * 201 when a quorum of the document's copies took it and 202 when fewer did
-   * (https://docs.couchdb.org/en/stable/api/document/common.html#put--db-docid).
-   */
-  statusOf (body: object): number | undefined
+  /** A 2xx answer whose body `accept` takes (NOT_MODIFIED for a 304 to `ifNoneMatch`), with its status. */
+  call<T> (request: CouchRequest, accept: (body: unknown) => body is T, timeoutMs?: number): Promise<{ status: number, body: T }>
   /** The deadline of a readiness check and of the breaker's probe. */
   readonly checkTimeoutMs: number
   /** Stops watching the password file. */
@@ -65,9 +60,6 @@ export interface CouchTransportOptions {
 export function createCouchTransport (couch: CouchConnection, { breaker: policy = COUCH_BREAKER, now = Date.now, credentials = {}, passwordFile }: CouchTransportOptions = {}): CouchTransport {
   // Read on every request (Basic lives here).
   const headers: Record<string, string> = {}
-  // `call` resolves with the body alone, so the body object is the key of its status (a WeakMap:
-  // it goes when the body goes).
-  const statuses = new WeakMap<object, number>()
   const http = createCouchHttp(couch.url, headers, now)
   const context = { database: couch.database, username: couch.username }
   const checkTimeoutMs = Math.min(couch.requestTimeoutMs, CHECK_TIMEOUT_MS)
@@ -82,7 +74,7 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
   /** `ambiguous` for a call given up on the way (it may have been stored), not for one never sent. */
   const stoppedAnswering = (ambiguous: boolean): StoreError => new StoreError('unavailable', `CouchDB stopped answering: ${policy.threshold} calls in a row got no answer in time, so calls fail at once; one call every ${policy.coolDownMs / 1000} s checks whether it is back.`, { ambiguous })
 
-  async function exchange ({ signal, ...request }: CouchRequest, timeoutMs: number, settle: (outcome: CallOutcome) => void): Promise<unknown> {
+  async function exchange ({ signal, ...request }: CouchRequest, timeoutMs: number, settle: (outcome: CallOutcome) => void): Promise<CouchHttpAnswer> {
     // Not AbortSignal.timeout(): its timer keeps the signal, and through fetch's listener the
     // whole request, alive until it fires — at thousands of calls a second that held 140 MB.
     const controller = new AbortController()
@@ -94,11 +86,7 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
     try {
       if (signal?.aborted === true) cancel()
       // `db` is percent-encoded by couch-http.ts; `path` is ours, so an id can never become a path.
-      const { ifNoneMatch, ...rest } = request
-      const { status, body } = await http.send({ db: couch.database, ...rest, ...(ifNoneMatch === undefined ? {} : { ifNoneMatch: `"${ifNoneMatch}"` }), signal: controller.signal })
-      if (status === 304) return NOT_MODIFIED
-      if (typeof body === 'object' && body !== null) statuses.set(body, status)
-      return body
+      return await http.send({ db: couch.database, ...request, signal: controller.signal })
     } catch (error) {
       if (controller.signal.reason === cancelled) {
         // Our own choice, not CouchDB's silence: 'unreachable' is what the breaker ignores.
@@ -157,15 +145,15 @@ export function createCouchTransport (couch: CouchConnection, { breaker: policy 
       secret?.close()
       http.close().catch(() => {})
     },
-    statusOf: (body) => statuses.get(body),
     async call (request, accept, timeoutMs = couch.requestTimeoutMs) {
       await throughBreaker()
-      const body = await auth.authorized(async () => await exchange(request, timeoutMs, record), Math.min(timeoutMs, couch.requestTimeoutMs))
+      const { status, body: parsed } = await auth.authorized(async () => await exchange(request, timeoutMs, record), Math.min(timeoutMs, couch.requestTimeoutMs))
+      const body = status === 304 ? NOT_MODIFIED : parsed
       // A 2xx body that cannot be parsed (cut off by the deadline or a proxy) comes as ''.
       if (!accept(body)) {
         throw new StoreError('unavailable', `CouchDB sent an incomplete or unexpected answer (calls time out after ${couch.requestTimeoutMs} ms).`, { ambiguous: true })
       }
-      return body
+      return { status, body }
     }
   }
 }
