@@ -14,8 +14,10 @@ export interface BenchPlan {
   listSizes: [number, number]
   /** History lengths for command latency; the first and the last are compared. */
   historyLengths: number[]
-  /** Commands measured per history length (one connection). */
+  /** Commands measured per history length and query (one connection), over all rounds. */
   historyRequests: number
+  /** Rounds the history commands are sent in, each visiting every length and query. */
+  historyRounds: number
   /** OVERMIND_LOG_LEVEL of the service under test. */
   logLevel: string
   /** How many times start-up to ready is timed. */
@@ -46,7 +48,8 @@ export const FULL_PLAN: BenchPlan = {
   durationS: 6,
   listSizes: [1_000, 100_000],
   historyLengths: [1, 10_000, 100_000],
-  historyRequests: 1000,
+  historyRequests: 2000,
+  historyRounds: 4,
   logLevel: 'warn',
   readyRuns: 3,
   extras: true
@@ -61,6 +64,7 @@ export const QUICK_PLAN: BenchPlan = {
   listSizes: [1_000, 5_000],
   historyLengths: [1, 10_000],
   historyRequests: 100,
+  historyRounds: 2,
   logLevel: 'warn',
   readyRuns: 1,
   extras: false
