@@ -34,7 +34,7 @@ export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadRes
     const serve = await startOvermind(ctx, 'overmind-couchdb', { store: 'couchdb', database: main })
     try {
       const sampler = sampleMemory(serve.child.pid)
-      results.push(...await throughputScenarios(ctx, 'couchdb', serve.baseUrl, plain))
+      results.push(...await throughputScenarios(ctx, 'couchdb', serve.baseUrl, { get: plain.get, commandMany: async (c) => [plain.commandMany(c)] }))
       results.push(...await historyScenarios(ctx, 'couchdb', serve.baseUrl))
       memory.push({ process: 'overmind couchdb: throughput and history scenarios', ...sampler.stop() })
     } finally {
@@ -44,7 +44,7 @@ export async function benchCouch (ctx: BenchContext): Promise<{ results: LoadRes
     const fromMemory = await startOvermind(ctx, 'overmind-couchdb-memory-reads', { store: 'couchdb', database: main, env: { OVERMIND_READS: 'memory' } })
     try {
       const sampler = sampleMemory(fromMemory.child.pid)
-      results.push(...await getScenarios(ctx, 'couchdb-memory-reads', fromMemory.baseUrl, plain))
+      results.push(...await getScenarios(ctx, 'couchdb-memory-reads', fromMemory.baseUrl, { get: plain.get }))
       memory.push({ process: 'overmind couchdb, OVERMIND_READS=memory: GET scenario', ...sampler.stop() })
     } finally {
       await fromMemory.child.stop()

@@ -2,7 +2,9 @@
 // service's throughput and history scenarios, the raw store beside it, and list latency on a
 // small and a large database — seeded straight into leveldb while no service holds it.
 import { join } from 'node:path'
-import { openRawStore, rawStoreBaselines } from '../baselines/raw-store.js'
+import { openRawStore, rawCommandSlice, rawStoreBaselines } from '../baselines/raw-store.js'
+import { startStoreFastify } from '../baselines/store-fastify.js'
+import type { Slice } from '../support/alternate.js'
 import type { BenchContext } from '../support/context.js'
 import { startOvermind } from '../support/overmind.js'
 import type { LoadResult } from '../support/result.js'
@@ -16,19 +18,24 @@ export async function benchEmbedded (ctx: BenchContext): Promise<{ results: Load
   const results: LoadResult[] = []
   const memory: MemoryRecord[] = []
 
-  const serve = await startOvermind(ctx, 'overmind-embedded', { store: 'embedded', dataDir: join(ctx.tmpDir, 'embedded') })
-  try {
-    const sampler = sampleMemory(serve.child.pid)
-    results.push(...await throughputScenarios(ctx, 'embedded', serve.baseUrl, { get: ctx.ceiling?.get }))
-    results.push(...await historyScenarios(ctx, 'embedded', serve.baseUrl))
-    memory.push({ process: 'overmind embedded: throughput and history scenarios', ...sampler.stop() })
-  } finally {
-    await serve.child.stop()
-  }
-
+  // The service's commands alternate with the raw store's (in this process) and with those of a
+  // bare Fastify around the same store (its own process): the three figures a ratio pairs are
+  // taken side by side, not minutes apart.
   const store = await openRawStore(ctx, 'embedded', 'zerglings')
   try {
-    results.push(...await rawStoreBaselines(ctx, store))
+    const around = await startStoreFastify(ctx)
+    const serve = await startOvermind(ctx, 'overmind-embedded', { store: 'embedded', dataDir: join(ctx.tmpDir, 'embedded') })
+    try {
+      const sampler = sampleMemory(serve.child.pid)
+      const commandMany = async (c: number): Promise<Slice[]> => [await rawCommandSlice(ctx, store, c), await around.commandMany(c)]
+      results.push(...await throughputScenarios(ctx, 'embedded', serve.baseUrl, { get: ctx.ceiling?.get, commandMany }))
+      results.push(...await historyScenarios(ctx, 'embedded', serve.baseUrl))
+      memory.push({ process: 'overmind embedded: throughput and history scenarios', ...sampler.stop() })
+    } finally {
+      await serve.child.stop()
+      await around.stop()
+    }
+    results.push(...await rawStoreBaselines(ctx, store, { commands: false }))
   } finally {
     await store.close()
   }

@@ -3,7 +3,7 @@
 // (no conflicts: the storage path itself), and commands all on one hot zergling (every
 // connection races the others for the same revision). Requests carry the default parameters, as
 // a client that knows none of them sends. Where a target is a ratio to a baseline (the bare
-// Fastify ceiling, the plain CouchDB client), the two are measured in alternating slices.
+// Fastify ceiling, the plain CouchDB client, the raw store), they are measured in alternating slices.
 import { alternate, type Slice } from '../support/alternate.js'
 import type { BenchContext } from '../support/context.js'
 import { runLoad } from '../support/load.js'
@@ -36,20 +36,21 @@ export async function getScenarios (ctx: BenchContext, target: string, baseUrl: 
 /** Baselines measured in alternation with the service's scenario of the same name, at a concurrency. */
 export interface Rivals {
   get?: (connections: number) => Slice
-  commandMany?: (connections: number) => Slice
+  /** Each rival sets up its own zerglings first (hence async); all of them alternate with the service. */
+  commandMany?: (connections: number) => Promise<Slice[]>
 }
 
 export async function throughputScenarios (ctx: BenchContext, target: string, baseUrl: string, rivals: Rivals = {}): Promise<LoadResult[]> {
   const results: LoadResult[] = []
   const common = { target, url: baseUrl, warmupS: ctx.plan.warmupS, durationS: ctx.plan.durationS }
   const body = JSON.stringify('M')
-  const withRival = async (service: Slice, rival: Slice | undefined): Promise<LoadResult[]> =>
-    rival === undefined ? [await service(ctx.plan.durationS, ctx.plan.warmupS)] : await alternate(ctx, [rival, service])
+  const withRivals = async (service: Slice, rivals: Slice[]): Promise<LoadResult[]> =>
+    rivals.length === 0 ? [await service(ctx.plan.durationS, ctx.plan.warmupS)] : await alternate(ctx, [...rivals, service])
   for (const connections of ctx.plan.concurrencies) {
     ctx.log(`${target} spawn c=${connections}`)
     results.push(await runLoad({ ...common, scenario: 'spawn', connections, method: 'POST', path: '/zerglings/', params: { request: 'POST /zerglings/' } }))
 
-    results.push(...await withRival(await getSlice(ctx, target, baseUrl, connections), rivals.get?.(connections)))
+    results.push(...await withRivals(await getSlice(ctx, target, baseUrl, connections), rivals.get === undefined ? [] : [rivals.get(connections)]))
 
     const own = await spawnThroughApi(baseUrl, connections)
     const commandMany: Slice = async (durationS, warmupS) => {
@@ -66,7 +67,7 @@ export async function throughputScenarios (ctx: BenchContext, target: string, ba
         params: { request: 'POST /zerglings/{id} "M"' }
       })
     }
-    results.push(...await withRival(commandMany, rivals.commandMany?.(connections)))
+    results.push(...await withRivals(commandMany, await rivals.commandMany?.(connections) ?? []))
 
     const [hot] = await spawnThroughApi(baseUrl, 1)
     ctx.log(`${target} command-hot c=${connections}`)
