@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import type { Slice } from '../support/alternate.js'
 import type { BenchContext } from '../support/context.js'
 import { runLoad } from '../support/load.js'
-import { freePort, spawnNode, waitFor200 } from '../support/processes.js'
+import { startBaselineServer } from '../support/processes.js'
 import { spawnThroughApi } from '../support/seed.js'
 
 export const STORE_FASTIFY = 'store-fastify:embedded'
@@ -16,22 +16,15 @@ export interface StoreFastify {
 }
 
 export async function startStoreFastify (ctx: BenchContext): Promise<StoreFastify> {
-  const port = await freePort()
   // The build's store: dist/cli/main.js → dist/store/pouch-store.js (a --service-ref's, too).
   const storeModule = join(dirname(dirname(ctx.serviceMain)), 'store', 'pouch-store.js')
-  const child = spawnNode({
+  const { child, url } = await startBaselineServer({
     name: 'store-fastify',
-    args: ['--import', 'tsx', 'bench/baselines/store-fastify-server.ts', String(port), join(ctx.tmpDir, 'store-fastify'), storeModule],
+    script: 'bench/baselines/store-fastify-server.ts',
+    args: [join(ctx.tmpDir, 'store-fastify'), storeModule],
     env: { NODE_OPTIONS: ctx.nodeOptions },
-    logFile: join(ctx.tmpDir, 'store-fastify.log')
+    logDir: ctx.tmpDir
   })
-  const url = `http://127.0.0.1:${port}`
-  try {
-    await waitFor200(`${url}/readyz`, child, performance.now())
-  } catch (error) {
-    await child.stop()
-    throw error
-  }
   return {
     commandMany: async (connections) => {
       const own = await spawnThroughApi(url, connections)

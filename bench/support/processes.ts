@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { openSync, closeSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export interface Child {
@@ -73,6 +74,23 @@ export async function freePort (): Promise<number> {
       server.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * A baseline server (`node --import tsx SCRIPT PORT ...args`, on a free port of 127.0.0.1), once
+ * its /readyz answers 200; stopped again if it never does.
+ */
+export async function startBaselineServer (options: { name: string, script: string, args?: string[], env?: Record<string, string>, logDir: string }): Promise<{ child: Child, url: string }> {
+  const port = await freePort()
+  const child = spawnNode({ name: options.name, args: ['--import', 'tsx', options.script, String(port), ...options.args ?? []], env: options.env, logFile: join(options.logDir, `${options.name}.log`) })
+  const url = `http://127.0.0.1:${port}`
+  try {
+    await waitFor200(`${url}/readyz`, child, performance.now())
+  } catch (error) {
+    await child.stop()
+    throw error
+  }
+  return { child, url }
 }
 
 /** Polls `url` until it answers 200; returns the milliseconds since `since`. */
