@@ -13,6 +13,7 @@ import type { ZerglingStore } from '../store/zergling-store.js'
 import changeStreams, { type ChangeStreamOptions } from './change-streams.js'
 import { acceptAnyContentType, BODY_LIMIT_BYTES } from './any-content-type.js'
 import { installErrorHandlers } from './error-handler.js'
+import { lazySchemaCompilers } from './lazy-schema-compilers.js'
 import faultInjection, { type HttpFaultOptions } from './fault-injection.js'
 import metricsPlugin, { type OvermindMetrics } from './metrics.js'
 import { echoRequestId, requestIdOf, REQUEST_ID_HEADER } from './request-id.js'
@@ -124,10 +125,16 @@ export const overmindApp: FastifyPluginAsync<AppOptions> = async (fastify, optio
 export type CreateAppOptions = AppOptions & Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> & {
   /** Traces every request (request-tracing.ts); without it no tracing hook is installed. */
   tracer?: Tracer
+  /**
+   * When each route's schemas are compiled: on the route's first request (the default, the
+   * start's time: lazy-schema-compilers.ts), or all of them before the app is ready, as Fastify
+   * does by itself (a test proves every schema compiles).
+   */
+  compileSchemas?: 'on first use' | 'before ready'
 }
 
 export async function createApp (options: CreateAppOptions): Promise<FastifyInstance> {
-  const { logger, loggerInstance, tracer, ...appOptions } = options
+  const { logger, loggerInstance, tracer, compileSchemas = 'on first use', ...appOptions } = options
   // Loaded only when tracing is on (like the store adapters): off, its modules are never read.
   const tracing = tracer === undefined ? undefined : (await import('./request-tracing.js')).requestTracing(tracer)
   const fastify = Fastify({
@@ -135,6 +142,7 @@ export async function createApp (options: CreateAppOptions): Promise<FastifyInst
     logger: loggerInstance === undefined ? (logger ?? false) : undefined,
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
+    ...(compileSchemas === 'on first use' ? { schemaController: { compilersFactory: lazySchemaCompilers } } : {}),
     // Whose X-Forwarded-For names the client (request.ip, the rate limit's key); none by default,
     // so a client cannot pick a fresh rate-limit bucket by sending the header itself.
     trustProxy: appOptions.policy?.trustProxy ?? false,
