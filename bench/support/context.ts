@@ -51,7 +51,7 @@ export const FULL_PLAN: BenchPlan = {
   historyRequests: 2000,
   historyRounds: 4,
   logLevel: 'warn',
-  readyRuns: 3,
+  readyRuns: 7,
   extras: true
 }
 
