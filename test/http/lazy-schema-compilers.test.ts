@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import type { CreateAppOptions } from '../../src/http/app.js'
 import { fixedToken } from '../../src/token-file.js'
 import { startEmbeddedApp, type EmbeddedApp } from '../support/embedded-app.js'
 
@@ -55,11 +56,12 @@ describe('schemas compiled on first use', () => {
     })
   })
 
-  for (const [setting, options] of [
+  const settings: Array<[string, Omit<CreateAppOptions, 'store'>]> = [
     ['the defaults', {}],
     ['a rate limit and CORS', { policy: { corsOrigins: ['https://example.test'], rateLimitPerMinute: 600 } }],
     ['write and admin tokens', { apiToken: fixedToken('api-token'), adminToken: fixedToken('admin-token') }]
-  ] as const) {
+  ]
+  for (const [setting, options] of settings) {
     it(`when every schema is compiled before ready, as Fastify does by itself (${setting}), then the app starts: no schema can first fail on a request`, async () => {
       const eager = await startEmbeddedApp(undefined, { ...options, compileSchemas: 'before ready' })
       try {
