@@ -7,12 +7,14 @@
 // node --import tsx bench/baselines/store-fastify-server.ts PORT DATA_DIR STORE_MODULE_PATH
 import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
+import type { Command } from '../../src/domain/zergling.js'
+import { detail, historyView } from '../../src/http/routes/zergling-answers.js'
 import { addSecurityHeaders } from '../../src/http/security-headers.js'
+import type { HistoryView, StoredZergling } from '../../src/store/zergling-store.js'
 
-interface Zergling { id: string, location: unknown, facing: string, commandHistory?: string[], historyLength: number, rev: string }
 interface Store {
-  spawn: () => Promise<{ result: Zergling }>
-  command: (id: string, request: { commands: string[], history: { last: number } }) => Promise<{ result: Zergling }>
+  spawn: () => Promise<{ result: StoredZergling }>
+  command: (id: string, request: { commands: Command[], history: HistoryView }) => Promise<{ result: StoredZergling }>
   close: () => Promise<void>
 }
 
@@ -21,13 +23,12 @@ const { createPouchStore } = await import(pathToFileURL(storeModule).href) as { 
 const store = await createPouchStore({ dataDir, database: 'zerglings' })
 if (typeof store.command !== 'function') throw new Error('this build\'s store has no command(id, request)')
 
-const detail = ({ id, location, facing, commandHistory, historyLength, rev }: Zergling): Record<string, unknown> => ({ id, location, facing, commandHistory, historyLength, _rev: rev })
 const app = Fastify({ logger: false })
 addSecurityHeaders(app)
 app.post('/zerglings/', async (_request, reply) => reply.code(201).send({ zergling: detail((await store.spawn()).result) }))
-// The service's default answer: the newest 1000 commands of the history (DEFAULT_HISTORY_COMMANDS).
+// The service's answer without `?history` (the newest 1000 commands), in the service's shape.
 app.post<{ Params: { id: string }, Body: string }>('/zerglings/:id', async (request) =>
-  ({ zergling: detail((await store.command(request.params.id, { commands: [...request.body], history: { last: 1000 } })).result) }))
+  ({ zergling: detail((await store.command(request.params.id, { commands: [...request.body] as Command[], history: historyView(undefined) })).result) }))
 app.get('/readyz', async () => ({ status: 'ok' }))
 
 await app.listen({ host: '127.0.0.1', port: Number(port) })

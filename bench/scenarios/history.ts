@@ -12,7 +12,7 @@
 // as the ratios to a baseline do (support/alternate.ts).
 import type { BenchContext } from '../support/context.js'
 import { runLoadKeepingLatencies } from '../support/load.js'
-import { percentile, round, type LoadResult } from '../support/result.js'
+import { latencySummary, round, type LoadResult } from '../support/result.js'
 import { buildHistory, spawnThroughApi } from '../support/seed.js'
 
 /** The query strings measured, by the name the report gives them. */
@@ -59,17 +59,14 @@ export async function historyScenarios (ctx: BenchContext, target: string, baseU
 }
 
 function summary (target: string, point: Point, rounds: number): LoadResult {
-  const sorted = [...point.latencies].sort((a, b) => a - b)
   return {
     scenario: 'command-history',
     target,
     connections: 1,
     durationS: round(point.seconds, 1),
     requests: point.requests,
-    rps: round(sorted.length / point.seconds, 1),
-    p50: round(percentile(sorted, 50)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted.at(-1) ?? NaN),
+    rps: round(point.latencies.length / point.seconds, 1),
+    ...latencySummary(point.latencies),
     non2xx: point.non2xx,
     errors: point.errors,
     params: { request: `POST /zerglings/{id}${point.search} "M"`, query: point.query, history: point.length, buildS: Number(point.buildS.toFixed(1)) },

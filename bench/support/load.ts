@@ -3,7 +3,7 @@
 // kept as autocannon times them (hrtime, fractions of a millisecond): its own histogram counts
 // whole milliseconds, which makes a p99 of 1-3 ms requests a matter of rounding.
 import autocannon from 'autocannon'
-import { percentile, round, type LoadResult } from './result.js'
+import { latencySummary, round, type LoadResult } from './result.js'
 
 export interface LoadOptions {
   scenario: string
@@ -38,7 +38,6 @@ export async function runLoadKeepingLatencies (options: LoadOptions): Promise<{ 
   const { result, latencies } = await once(options, options.amount === undefined ? { duration: options.durationS } : { amount: options.amount })
   const durationS = result.duration
   const ok = result['2xx']
-  const sorted = [...latencies].sort((a, b) => a - b)
   return {
     result: {
       scenario: options.scenario,
@@ -47,9 +46,7 @@ export async function runLoadKeepingLatencies (options: LoadOptions): Promise<{ 
       durationS: round(durationS, 1),
       requests: result.requests.total,
       rps: round(ok / durationS, 1),
-      p50: round(percentile(sorted, 50)),
-      p99: round(percentile(sorted, 99)),
-      max: round(sorted.at(-1) ?? NaN),
+      ...latencySummary(latencies),
       non2xx: result.non2xx,
       errors: result.errors + result.timeouts,
       ...(options.params === undefined ? {} : { params: options.params }),

@@ -1,7 +1,7 @@
 // The autocannon of baselines that are not HTTP servers (the raw store, the plain CouchDB client):
 // `concurrency` async workers call `operation` back to back, warm-up first, then a measured
 // period; latencies are kept whole (a few hundred thousand numbers at most) for exact percentiles.
-import { percentile, round, type LoadResult } from './result.js'
+import { latencySummary, round, type LoadResult } from './result.js'
 
 export interface LoopOptions {
   scenario: string
@@ -19,7 +19,6 @@ export async function runLoop (options: LoopOptions): Promise<LoadResult> {
   if (options.warmupS > 0) await period(options, options.warmupS)
   const { latencies, errors, firstError, seconds } = await period(options, options.durationS)
   const notes = [...(options.notes ?? []), ...(firstError === undefined ? [] : [`first error: ${firstError}`])]
-  latencies.sort((a, b) => a - b)
   return {
     scenario: options.scenario,
     target: options.target,
@@ -27,9 +26,7 @@ export async function runLoop (options: LoopOptions): Promise<LoadResult> {
     durationS: round(seconds, 1),
     requests: latencies.length + errors,
     rps: round(latencies.length / seconds, 1),
-    p50: round(percentile(latencies, 50)),
-    p99: round(percentile(latencies, 99)),
-    max: round(latencies[latencies.length - 1] ?? NaN),
+    ...latencySummary(latencies),
     non2xx: 0,
     errors,
     ...(options.params === undefined ? {} : { params: options.params }),

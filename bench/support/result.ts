@@ -28,7 +28,13 @@ export function errorCount (result: LoadResult): number {
   return result.non2xx + result.errors
 }
 
-/** Percentile by nearest rank over unsorted samples (ms). */
+/** p50, p99 and max of latencies in ms (any order; not changed), rounded as the report shows them. */
+export function latencySummary (latencies: readonly number[]): Pick<LoadResult, 'p50' | 'p99' | 'max'> {
+  const sorted = [...latencies].sort((a, b) => a - b)
+  return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? NaN) }
+}
+
+/** Percentile by nearest rank over sorted samples (ms). */
 export function percentile (sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
