@@ -26,14 +26,15 @@ RUN npm run sbom
 
 # --- runtime: production dependencies and dist/ only ------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
-# An 8 MB young generation (V8's default grows to 16 MB x 3), and an old generation of at most
-# 128 MB: on a machine with gigabytes V8 otherwise lets garbage pile up to 120 MB of old space
-# before it collects, and the resident set under the bench's heaviest load reached 208 MB (the dev
-# overlay allows 192Mi); with the limit it peaks well under that while what is live stays under
-# 40 MB (bench/NOTES.md, "Memory"). 8 MB rather than 4: a command's HTTP objects are garbage
-# within a few milliseconds, and with 4 MB the scavenges came so often that PouchDB's writes in
-# flight were promoted to the old generation, 14 % of the embedded store's command rate. What the service keeps is bounded (the embedded store's
-# cache by count and bytes); test/deploy/memory-limit.test.ts runs the heaviest load under the limit.
+# An 8 MB young generation (V8's default grows to 16 MB x 3), and an old generation of at most 128
+# MB: on a machine with gigabytes V8 otherwise lets garbage pile up to 120 MB of old space before it
+# collects, and the resident set under the bench's heaviest load reached 208 MB (the dev overlay
+# allows 192Mi); with the limit it peaks well under that while what is live stays under 40 MB
+# (bench/NOTES.md, "Memory"). 8 MB rather than 4: a command's HTTP objects are garbage within a few
+# milliseconds, and with 4 MB the scavenges came so often that PouchDB's writes in flight were
+# promoted to the old generation, 14 % of the embedded store's command rate. What the service keeps
+# is bounded (the embedded store's cache by count and bytes); test/deploy/memory-limit.test.ts runs
+# the heaviest load under the limit.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=128" \
     OVERMIND_DATA_DIR=/app/data

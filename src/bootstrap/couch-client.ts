@@ -1,9 +1,10 @@
 // The few CouchDB server calls bootstrap makes, over Node's fetch rather than the store's client
 // (src/store/couch-http.ts): bootstrap decides on exact status codes (412 vs 201/202, `500
-// conflict`, 401 on a brand-new admin), switches credentials per request (admin, anonymous, the
-// app user), talks to server-level endpoints (`/_session`, `/_node/*/_config`,
-// `/_cluster_setup`), and makes a few dozen calls in a run, so a call's CPU does not matter. Credentials go in an Authorization header, never in a URL, so no error
-// can echo them; every message is still scrubbed by the runner.
+// conflict`, 401 on a brand-new admin), switches credentials per request (admin, anonymous, the app
+// user), talks to server-level endpoints (`/_session`, `/_node/*/_config`, `/_cluster_setup`), and
+// makes a few dozen calls in a run, so a call's CPU does not matter. Credentials go in an
+// Authorization header, never in a URL, so no error can echo them; every message is still scrubbed
+// by the runner.
 import { BootstrapError } from './bootstrap-error.js'
 
 export type Credentials = { name: string, password: string } | 'anonymous'

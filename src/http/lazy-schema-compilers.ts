@@ -1,8 +1,8 @@
 // Fastify's own compilers (Ajv for what a request carries, fast-json-stringify for answers), each
 // route's schema compiled the first time the route uses it instead of while the service starts.
-// Fastify compiles every schema of every route before it listens: here Ajv's and
-// fast-json-stringify's modules and ~70 compilations, ~150 ms of the ~1 s from spawn to ready
-// (bench/NOTES.md, "Start"), most of it for routes a replica may never be asked (errors it seldom
+// Fastify compiles every schema of every route before it listens: here ~100 ms of CPU (Ajv's and
+// fast-json-stringify's compilations) of the ~1 s from spawn to ready
+// (bench/NOTES.md, "Start (spawn to ready)"), most of it for routes a replica may never be asked (errors it seldom
 // answers, the docs, the admin switch). Through Fastify's `schemaController.compilersFactory`,
 // so validation and serialisation are Fastify's unchanged; what moves is when. The price: a
 // route's first request pays its compilation (a few ms, once per process), and a schema Ajv

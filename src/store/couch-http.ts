@@ -48,8 +48,9 @@ export class CouchHttpError extends Error {
 
 export interface CouchHttp {
   /**
-   * Resolves with a 2xx answer, or a 304 to an `ifNoneMatch` (its body undefined); rejects with a CouchHttpError for any other status, or with
-   * undici's own error (its message names the cause, e.g. ECONNREFUSED) when no answer came.
+   * Resolves with a 2xx answer, or a 304 to an `ifNoneMatch` (its body undefined); rejects with a
+   * CouchHttpError for any other status, or with undici's own error (its code names the cause,
+   * e.g. ECONNREFUSED) when no answer came.
    */
   send (request: CouchHttpRequest): Promise<CouchHttpAnswer>
   close (): Promise<void>
